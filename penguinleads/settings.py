@@ -121,6 +121,8 @@ def database_from_url(url: str) -> dict:
         "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": query,
+        # Lets parallel test runs on one server use separate test databases.
+        "TEST": {"NAME": os.environ.get("TEST_DATABASE_NAME") or None},
     }
 
 
