@@ -51,6 +51,7 @@ SHARED_APPS = [
     "django_htmx",  # no tables
     "django_filters",  # no tables
     "import_export",  # no tables
+    "django.contrib.postgres",  # no tables: trigram lookups, GIN index classes
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -58,6 +59,8 @@ TENANT_APPS = [
     "penguinleads.accounts",
     "django.contrib.sessions",
     "penguinleads.admin_site.PenguinAdminConfig",
+    "leads",  # workspace only: leads, tags, custom fields, suppressions
+    "imports",  # workspace only: import jobs and their staging
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

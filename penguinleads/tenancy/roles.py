@@ -46,9 +46,13 @@ def _delete(*models: str) -> list[str]:
 
 VIEWER_PERMISSIONS = [
     *_view("accounts.user", "accounts.notification"),
+    *_view("leads.lead", "leads.tag", "leads.customfield", "leads.suppression"),
 ]
 MEMBER_PERMISSIONS = [
     *VIEWER_PERMISSIONS,
+    *_change("leads.lead", "leads.tag"),
+    "leads.add_suppression",  # marking a lead unsubscribed/bounced records one
+    "leads.export_lead",
 ]
 ADMIN_PERMISSIONS = [
     *MEMBER_PERMISSIONS,
@@ -56,6 +60,12 @@ ADMIN_PERMISSIONS = [
     "accounts.use_admin",
     "accounts.view_auditevent",
     *_change("accounts.user"),
+    *_delete("leads.lead", "leads.tag"),
+    "leads.bulk_delete_lead",
+    "leads.manage_custom_fields",
+    *_change("leads.customfield"),
+    *_delete("leads.customfield"),
+    "leads.delete_suppression",  # lifting a suppression: explicit and audited
 ]
 OWNER_PERMISSIONS = [
     *ADMIN_PERMISSIONS,

@@ -1,0 +1,238 @@
+"""Leads, tags, custom fields and suppressions (DESIGN §6).
+
+Tenant tables: each workspace schema has its own; no tenant id column.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+TAG_SEPARATORS = ",;|"
+
+
+class _JoinWithSpace(Func):
+    """``a || ' ' || b …``: immutable, unlike CONCAT(), so usable in a generated column."""
+
+    arg_joiner = " || ' ' || "
+    template = "(%(expressions)s)"
+    output_field = models.TextField()
+
+
+class Lead(models.Model):
+    """A person a workspace may email. Identity is ``email_key`` (leads.identity)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        IMPORT = "import", "Import"
+        ADMIN = "admin", "Admin"
+        API = "api", "API"
+
+    email = models.CharField(max_length=320, help_text="As entered.")
+    # Unique through Meta.constraints: a plain unique btree, without the extra
+    # pattern-ops index Django adds for unique=True (one index less per import).
+    email_key = models.CharField(max_length=320, editable=False)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=64, blank=True, help_text="As entered.")
+    phone_e164 = models.CharField(max_length=20, blank=True, editable=False)
+    website = models.CharField(max_length=500, blank=True)
+    linkedin_url = models.CharField("LinkedIn URL", max_length=500, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    region = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=120, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # Kept equal to "email_key is in Suppression" by the services that write either.
+    is_suppressed = models.BooleanField(default=False, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_leads",
+        db_index=False,  # covered by the (owner, id) index
+    )
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        db_index=False,  # never filtered on; an index would only slow imports
+    )
+    import_job = models.ForeignKey(
+        "imports.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="created_leads",
+        editable=False,
+        help_text="The import that created this lead.",
+    )
+    tags = models.ManyToManyField("Tag", through="LeadTag", related_name="leads", blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_activity_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Optimistic locking: every write bumps it; an edit based on an older
+    # version is refused instead of overwriting someone else's change.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    search_text = models.GeneratedField(
+        expression=Lower(
+            _JoinWithSpace(
+                F("first_name"), F("last_name"), F("email_key"), F("company"), F("phone_e164")
+            )
+        ),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+    email_domain = models.GeneratedField(
+        expression=Func(F("email_key"), Value("@"), Value(-1), function="split_part"),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("export_lead", "Can export leads"),
+            ("bulk_delete_lead", "Can delete many leads at once"),
+            ("manage_custom_fields", "Can add, change and delete custom fields"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["email_key"], name="lead_email_key_unique")]
+        indexes = [
+            GinIndex(OpClass("search_text", name="gin_trgm_ops"), name="lead_search_trgm"),
+            models.Index(fields=["email_domain"], name="lead_email_domain"),
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
+            models.Index(fields=["last_name", "first_name", "id"], name="lead_name"),
+            models.Index(fields=["company", "id"], name="lead_company"),
+            models.Index(fields=["status", "id"], name="lead_status"),
+            models.Index(fields=["owner", "id"], name="lead_owner"),
+            models.Index(fields=["id"], name="lead_suppressed", condition=Q(is_suppressed=True)),
+            GinIndex(
+                fields=["custom_fields"], name="lead_custom_fields", opclasses=["jsonb_path_ops"]
+            ),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} <{self.email}>" if name else self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_sendable(self) -> bool:
+        return self.status == self.Status.ACTIVE and not self.is_suppressed
+
+
+class Tag(models.Model):
+    name = models.CharField(
+        max_length=64,
+        validators=[
+            RegexValidator(
+                rf"^[^{TAG_SEPARATORS}]+$",
+                "Tag names cannot contain , ; or | (they separate tags in files).",
+            )
+        ],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [models.UniqueConstraint(Lower("name"), name="tag_name_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadTag(models.Model):
+    """A tag on a lead. Its own id lets an import's undo remove exactly its links."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lead", "tag"], name="leadtag_unique")]
+        indexes = [models.Index(fields=["tag", "lead"], name="leadtag_tag_lead")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.lead_id}"
+
+
+class CustomField(models.Model):
+    """A workspace-defined lead field. Values live in ``Lead.custom_fields[key]``."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        BOOLEAN = "boolean", "Yes / no"
+        SELECT = "select", "Single select"
+        MULTI_SELECT = "multi_select", "Multi select"
+
+    key = models.SlugField(
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[a-z][a-z0-9_]*$", "Use lower-case letters, digits and underscores.")
+        ],
+        help_text="Fixed once created; used in files and the API.",
+    )
+    label = models.CharField(max_length=100)
+    field_type = models.CharField(max_length=16, choices=Type.choices, default=Type.TEXT)
+    options = models.JSONField(default=list, blank=True, help_text="Choices of select fields.")
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [models.UniqueConstraint(Lower("label"), name="customfield_label_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Suppression(models.Model):
+    """An email the workspace must never send to. Outlives its lead (DESIGN §6)."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained"
+        MANUAL = "manual", "Manual"
+
+    email_key = models.CharField(max_length=320, unique=True)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    source = models.CharField(max_length=200, blank=True, help_text="Where it came from.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email_key} ({self.get_reason_display()})"

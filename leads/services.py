@@ -1,0 +1,228 @@
+"""Writes to leads: create, update (optimistic), delete, suppress (DESIGN §4, §6).
+
+Every function is keyword-only and atomic. Identity is ``email_key``;
+suppression follows the email, not the lead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from leads import cleaning
+from leads.identity import InvalidEmail, email_key
+from leads.models import CustomField, Lead, Suppression, Tag
+from penguinleads.accounts.audit import audit_record
+from penguinleads.accounts.models import User
+from penguinleads.tenancy.selectors import workspace_settings_current
+
+# Fields a person may set through forms and the API.
+EDITABLE_FIELDS = [
+    "email",
+    "first_name",
+    "last_name",
+    "company",
+    "job_title",
+    "phone",
+    "website",
+    "linkedin_url",
+    "city",
+    "region",
+    "country",
+    "status",
+    "owner",
+]
+SUPPRESSING_STATUSES = {Lead.Status.UNSUBSCRIBED, Lead.Status.BOUNCED}
+
+
+class DuplicateLead(ValidationError):
+    """The email belongs to another lead; ``existing`` is that lead."""
+
+    def __init__(self, existing: Lead):
+        self.existing = existing
+        super().__init__(
+            {"email": f"A lead with this email already exists: {existing}."}, code="duplicate"
+        )
+
+
+class StaleLead(Exception):
+    """The lead changed since the editor loaded it (another edit or an import)."""
+
+    def __init__(self, lead: Lead):
+        self.lead = lead
+        super().__init__(
+            "This lead was changed by someone else (or an import) after you opened it. "
+            "Your changes were not saved: review the current values and apply them again."
+        )
+
+
+def _email_key_or_error(raw: str) -> str:
+    try:
+        return email_key(raw)
+    except InvalidEmail as exc:
+        raise ValidationError({"email": f"Enter a valid email address ({exc})"}) from None
+
+
+def _clean_data(data: dict[str, Any], region: str) -> dict[str, Any]:
+    values = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
+    for key, value in values.items():
+        if isinstance(value, str):
+            values[key] = value.strip()
+    if "phone" in values:
+        values["phone_e164"] = cleaning.phone_e164(values["phone"], region)
+    return values
+
+
+def _clean_custom(custom: dict[str, Any] | None) -> dict[str, Any] | None:
+    if custom is None:
+        return None
+    cleaned, errors = cleaning.clean_custom_fields(custom, list(CustomField.objects.all()))
+    if errors:
+        raise ValidationError({f"cf_{k}": msg for k, msg in errors.items()})
+    return cleaned
+
+
+def _suppression_for(key: str) -> Suppression | None:
+    return Suppression.objects.filter(email_key=key).first()
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    actor: User | None,
+    data: dict[str, Any],
+    custom_fields: dict[str, Any] | None = None,
+    tags: list[Tag] | None = None,
+    source: str = Lead.Source.MANUAL,
+) -> Lead:
+    """Create one lead. Raises ``DuplicateLead`` when the email is taken.
+
+    A suppressed email comes back suppressed (status taken from the
+    suppression's reason); a lead created unsubscribed or bounced records a
+    suppression.
+    """
+    region = workspace_settings_current().default_phone_region
+    values = _clean_data(data, region)
+    key = _email_key_or_error(values.get("email", ""))
+    existing = Lead.objects.filter(email_key=key).first()
+    if existing:
+        raise DuplicateLead(existing)
+    lead = Lead(
+        **values,
+        email_key=key,
+        custom_fields=_clean_custom(custom_fields) or {},
+        source=source,
+        created_by=actor if actor and actor.is_authenticated else None,
+    )
+    lead.full_clean(exclude=["email_key", "search_text", "email_domain"], validate_unique=False)
+    suppression = _suppression_for(key)
+    if suppression:
+        lead.is_suppressed = True
+        if lead.status == Lead.Status.ACTIVE and suppression.reason in SUPPRESSING_STATUSES:
+            lead.status = suppression.reason
+    lead.save()
+    if lead.status in SUPPRESSING_STATUSES and not suppression:
+        suppression_add(
+            keys=[key], reason=lead.status, source=f"lead {lead.pk} created", actor=actor
+        )
+        lead.is_suppressed = True
+    if tags:
+        lead.tags.add(*tags)
+    return lead
+
+
+@transaction.atomic
+def lead_update(
+    *,
+    actor: User | None,
+    lead: Lead,
+    data: dict[str, Any],
+    custom_fields: dict[str, Any] | None = None,
+    expected_version: int,
+) -> Lead:
+    """Save ``data`` over ``lead`` if nobody changed it since ``expected_version``.
+
+    One guarded ``UPDATE … WHERE version = expected``: a lost race raises
+    ``StaleLead`` and writes nothing. Changing the email re-checks identity
+    and suppression; a status moving to unsubscribed/bounced records a
+    suppression. Blank custom field values remove the key.
+    """
+    region = workspace_settings_current().default_phone_region
+    values = _clean_data(data, region)
+    if "email" in values:
+        key = _email_key_or_error(values["email"])
+        clash = Lead.objects.filter(email_key=key).exclude(pk=lead.pk).first()
+        if clash:
+            raise DuplicateLead(clash)
+        values["email_key"] = key
+        values["is_suppressed"] = Suppression.objects.filter(email_key=key).exists()
+    if custom_fields is not None:
+        values["custom_fields"] = _clean_custom(custom_fields)
+    candidate = Lead(**{**{f: getattr(lead, f) for f in EDITABLE_FIELDS}, **values})
+    candidate.full_clean(
+        exclude=["email_key", "search_text", "email_domain"], validate_unique=False
+    )
+    updated = Lead.objects.filter(pk=lead.pk, version=expected_version).update(
+        **values, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not updated:
+        raise StaleLead(lead)
+    lead.refresh_from_db()
+    if lead.status in SUPPRESSING_STATUSES and not lead.is_suppressed:
+        suppression_add(
+            keys=[lead.email_key], reason=lead.status, source=f"lead {lead.pk} edited", actor=actor
+        )
+        lead.refresh_from_db()
+    return lead
+
+
+@transaction.atomic
+def lead_delete(*, actor: User | None, lead: Lead) -> None:
+    """Delete one lead. Its suppression (if any) stays: the email remains unsendable."""
+    label, pk = str(lead), lead.pk
+    lead.delete()
+    audit_record(actor=actor, verb="lead_deleted", target=f"{label} (#{pk})", count=1)
+
+
+@transaction.atomic
+def suppression_add(*, keys: list[str], reason: str, source: str, actor: User | None = None) -> int:
+    """Suppress ``keys`` (email keys); return how many were newly suppressed.
+
+    Existing suppressions are kept as they are (first reason wins). Leads
+    with those emails get ``is_suppressed``.
+    """
+    now = timezone.now()
+    actor_id = actor.pk if actor and actor.is_authenticated else None
+    rows = [
+        Suppression(
+            email_key=k, reason=reason, source=source, created_by_id=actor_id, created_at=now
+        )
+        for k in dict.fromkeys(keys)
+    ]
+    before = Suppression.objects.filter(email_key__in=keys).count()
+    Suppression.objects.bulk_create(rows, ignore_conflicts=True)
+    Lead.objects.filter(email_key__in=keys, is_suppressed=False).update(
+        is_suppressed=True, version=F("version") + 1, updated_at=now
+    )
+    return len(rows) - before
+
+
+@transaction.atomic
+def suppression_lift(*, actor: User, suppression: Suppression) -> None:
+    """Remove a suppression: the one way an email becomes sendable again. Audited."""
+    key = suppression.email_key
+    suppression.delete()
+    Lead.objects.filter(email_key=key).update(
+        is_suppressed=False, version=F("version") + 1, updated_at=timezone.now()
+    )
+    audit_record(
+        actor=actor,
+        verb="suppression_lifted",
+        target=key,
+        count=1,
+        details={"reason": suppression.reason, "source": suppression.source},
+    )

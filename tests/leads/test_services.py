@@ -1,0 +1,97 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from leads.models import Lead, Suppression
+from leads.services import (
+    DuplicateLead,
+    StaleLead,
+    lead_create,
+    lead_delete,
+    lead_update,
+    suppression_lift,
+)
+from penguinleads.accounts.models import AuditEvent
+from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory
+
+
+def test_lead_create_stores_the_email_key_and_the_e164_phone(workspace, users):
+    lead = lead_create(
+        actor=users["Member"],
+        data={"email": " Ana.Lopez@Example.COM ", "first_name": "Ana", "phone": "(415) 555-0100"},
+    )
+    assert lead.email == "Ana.Lopez@Example.COM"
+    assert lead.email_key == "ana.lopez@example.com"
+    assert lead.phone_e164 == "+14155550100"  # the workspace's default region is US
+    assert lead.created_by == users["Member"]
+    assert lead.source == Lead.Source.MANUAL
+
+
+def test_lead_create_refuses_a_duplicate_in_another_case_and_names_the_existing_lead(workspace):
+    existing = LeadFactory(email="sam@example.com")
+    with pytest.raises(DuplicateLead) as exc:
+        lead_create(actor=None, data={"email": "SAM@example.com"})
+    assert exc.value.existing == existing
+
+
+def test_lead_create_refuses_an_invalid_email(workspace):
+    with pytest.raises(ValidationError) as exc:
+        lead_create(actor=None, data={"email": "not an email"})
+    assert "email" in exc.value.message_dict
+
+
+def test_a_suppressed_email_comes_back_suppressed_after_its_lead_was_deleted(workspace, users):
+    lead = lead_create(actor=None, data={"email": "gone@example.com", "status": "unsubscribed"})
+    assert lead.is_suppressed
+    lead_delete(actor=users["Admin"], lead=lead)
+    assert Suppression.objects.filter(email_key="gone@example.com").exists()
+    again = lead_create(actor=None, data={"email": "Gone@Example.com"})
+    assert again.is_suppressed and again.status == Lead.Status.UNSUBSCRIBED
+    assert not again.is_sendable
+    assert AuditEvent.objects.filter(verb="lead_deleted").count() == 1
+
+
+def test_editing_a_lead_to_bounced_records_a_suppression(workspace, users):
+    lead = LeadFactory()
+    lead_update(actor=users["Member"], lead=lead, data={"status": "bounced"}, expected_version=1)
+    assert Suppression.objects.get(email_key=lead.email_key).reason == "bounced"
+    lead.refresh_from_db()
+    assert lead.is_suppressed
+
+
+def test_editing_the_email_to_a_suppressed_one_suppresses_the_lead(workspace):
+    SuppressionFactory(email_key="blocked@example.com")
+    lead = LeadFactory()
+    lead = lead_update(
+        actor=None, lead=lead, data={"email": "Blocked@example.com"}, expected_version=1
+    )
+    assert lead.email_key == "blocked@example.com" and lead.is_suppressed
+
+
+def test_an_edit_that_lost_a_race_is_refused_and_writes_nothing(workspace):
+    lead = LeadFactory(first_name="Ann")
+    lead_update(actor=None, lead=lead, data={"first_name": "Anna"}, expected_version=1)
+    with pytest.raises(StaleLead):
+        lead_update(actor=None, lead=lead, data={"first_name": "Annie"}, expected_version=1)
+    lead.refresh_from_db()
+    assert lead.first_name == "Anna" and lead.version == 2
+
+
+def test_custom_field_values_are_validated_against_their_definitions(workspace):
+    CustomFieldFactory(key="seats", label="Seats", field_type="number")
+    CustomFieldFactory(key="plan", label="Plan", field_type="select", options=["Free", "Pro"])
+    lead = lead_create(
+        actor=None, data={"email": "cf@example.com"}, custom_fields={"seats": "1,5", "plan": "pro"}
+    )
+    assert lead.custom_fields == {"seats": 1.5, "plan": "Pro"}
+    with pytest.raises(ValidationError) as exc:
+        lead_create(actor=None, data={"email": "cf2@example.com"}, custom_fields={"plan": "Gold"})
+    assert "Choose one of: Free, Pro" in exc.value.message_dict["cf_plan"][0]
+
+
+def test_lifting_a_suppression_is_audited_and_makes_the_lead_sendable(workspace, users):
+    lead = lead_create(actor=None, data={"email": "back@example.com", "status": "bounced"})
+    suppression = Suppression.objects.get(email_key=lead.email_key)
+    suppression_lift(actor=users["Admin"], suppression=suppression)
+    lead.refresh_from_db()
+    assert not lead.is_suppressed
+    assert AuditEvent.objects.get(verb="suppression_lifted").actor == users["Admin"]
