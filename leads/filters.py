@@ -1,0 +1,179 @@
+"""The one FilterSet for leads (DESIGN §1): the leads list, list detail, bulk
+actions, exports and, later, segments all filter through ``LeadFilter``.
+
+Every filter is index-friendly at 1M leads: search through the trigram index
+on ``search_text``, domains through ``email_domain``, tags and lists through
+``EXISTS`` on their (tag, lead) / (list, lead) indexes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from leads.models import CustomField, Lead, LeadTag, Tag
+from penguinleads.accounts.models import User
+
+SORTS = {
+    "created": ("created_at", "id"),
+    "updated": ("updated_at", "id"),
+    "name": ("last_name", "first_name", "id"),
+    "email": ("email_key",),
+    "company": ("company", "id"),
+    "status": ("status", "id"),
+}
+DEFAULT_SORT = "-created"
+QUICK_VIEWS = {"all": "All", "recent": "Recently added", "suppressed": "Suppressed"}
+RECENT_DAYS = 7
+_DIGITS = re.compile(r"^\+?[\d\s().-]{4,}$")
+
+
+def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
+    """Every word must match: ``@acme.com`` a domain, digits a phone, else name/email/company.
+
+    A query that is all phone characters ("(415) 555-0100") is one phone number.
+    """
+    text = text.strip()
+    if _DIGITS.match(text):
+        return queryset.filter(search_text__contains=re.sub(r"\D", "", text))
+    for term in text.split():
+        if term.startswith("@") and len(term) > 1:
+            queryset = queryset.filter(email_domain=term[1:].lower())
+        elif _DIGITS.match(term):
+            digits = re.sub(r"\D", "", term)
+            queryset = queryset.filter(search_text__contains=digits)
+        else:
+            queryset = queryset.filter(search_text__contains=term.lower())
+    return queryset
+
+
+def _tag_exists(tag_ids) -> Exists:
+    return Exists(LeadTag.objects.filter(lead=OuterRef("pk"), tag__in=tag_ids))
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    view = django_filters.ChoiceFilter(
+        choices=list(QUICK_VIEWS.items()), method="filter_view", empty_label=None
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices, label="Status is")
+    status_not = django_filters.MultipleChoiceFilter(
+        choices=Lead.Status.choices, field_name="status", exclude=True, label="Status is not"
+    )
+    tags_any = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(), method="filter_tags_any", label="Has any of these tags"
+    )
+    tags_all = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(), method="filter_tags_all", label="Has all of these tags"
+    )
+    tags_none = django_filters.ModelMultipleChoiceFilter(
+        queryset=Tag.objects.all(), method="filter_tags_none", label="Has none of these tags"
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.filter(is_active=True), label="Owner"
+    )
+    no_owner = django_filters.BooleanFilter(
+        field_name="owner", lookup_expr="isnull", label="Without owner"
+    )
+    created_after = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="Created from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="Created until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    has_company = django_filters.BooleanFilter(method="filter_has_company", label="Has a company")
+    import_job = django_filters.NumberFilter(field_name="import_job_id", label="Created by import")
+    sort = django_filters.CharFilter(method="filter_sort", label="Sort")
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.custom_fields = list(CustomField.objects.all())
+        for field in self.custom_fields:
+            self.filters[f"cf_{field.key}"] = self._custom_filter(field)
+
+    @staticmethod
+    def _custom_filter(field: CustomField) -> django_filters.Filter:
+        """Equality on one custom field value, through the GIN index (``@>``)."""
+        name = f"cf_{field.key}"
+
+        def method(queryset, _name, value):
+            if value in (None, "", []):
+                return queryset
+            from leads.cleaning import CleaningError, clean_custom_value
+
+            try:
+                cleaned = clean_custom_value(field, value)
+            except CleaningError:
+                return queryset.none()
+            if field.field_type == CustomField.Type.TEXT:
+                return queryset.filter(**{f"custom_fields__{field.key}__icontains": cleaned})
+            if field.field_type == CustomField.Type.MULTI_SELECT:
+                return queryset.filter(custom_fields__contains={field.key: cleaned})
+            return queryset.filter(custom_fields__contains={field.key: cleaned})
+
+        if field.field_type in (CustomField.Type.SELECT, CustomField.Type.MULTI_SELECT):
+            return django_filters.ChoiceFilter(
+                field_name=name, method=method, label=field.label,
+                choices=[(o, o) for o in field.options],
+            )  # fmt: skip
+        if field.field_type == CustomField.Type.BOOLEAN:
+            return django_filters.ChoiceFilter(
+                field_name=name, method=method, label=field.label,
+                choices=[("true", "Yes"), ("false", "No")],
+            )  # fmt: skip
+        return django_filters.CharFilter(field_name=name, method=method, label=field.label)
+
+    # --- methods ----------------------------------------------------------
+    def filter_search(self, queryset, name, value):
+        return search_leads(queryset, value)
+
+    def filter_view(self, queryset, name, value):
+        if value == "recent":
+            return queryset.filter(created_at__gte=timezone.now() - timedelta(days=RECENT_DAYS))
+        if value == "suppressed":
+            return queryset.filter(is_suppressed=True)
+        return queryset
+
+    def filter_tags_any(self, queryset, name, tags):
+        return queryset.filter(_tag_exists(tags)) if tags else queryset
+
+    def filter_tags_all(self, queryset, name, tags):
+        for tag in tags:
+            queryset = queryset.filter(_tag_exists([tag]))
+        return queryset
+
+    def filter_tags_none(self, queryset, name, tags):
+        return queryset.filter(~_tag_exists(tags)) if tags else queryset
+
+    def filter_has_company(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(company="") if value else queryset.filter(company="")
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*sort_fields(value))
+
+
+def sort_fields(value: str | None) -> list[str]:
+    """``"-company"`` → ``["-company", "-id"]``; unknown keys fall back to newest first."""
+    value = value if (value or "").lstrip("-") in SORTS else DEFAULT_SORT
+    descending = value.startswith("-")
+    return [f"-{f}" if descending else f for f in SORTS[value.lstrip("-")]]
+
+
+def active_filter_count(filterset: LeadFilter) -> int:
+    """How many filters (beyond search, view and sort) narrow the list, for the UI badge."""
+    data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
+    skip = {"q", "view", "sort"}
+    return sum(1 for k, v in data.items() if k not in skip and v not in (None, "", [], False))

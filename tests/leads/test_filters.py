@@ -1,0 +1,117 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from leads.models import Lead
+from leads.selection import LeadSelection
+from leads.selectors import lead_count, lead_list
+from tests.factories import CustomFieldFactory, LeadFactory, TagFactory
+
+
+def emails(params) -> list[str]:
+    return [lead.email for lead in lead_list(params=params)]
+
+
+@pytest.fixture
+def people(workspace):
+    vip, cold = TagFactory(name="VIP"), TagFactory(name="Cold")
+    return {
+        "ana": LeadFactory(
+            email="ana@acme.com", first_name="Ana", last_name="López", company="Acme",
+            phone_e164="+14155550100", tags=[vip],
+        ),
+        "bo": LeadFactory(
+            email="bo@globex.io", first_name="Bo", last_name="Berg", company="",
+            status=Lead.Status.BOUNCED, tags=[vip, cold],
+        ),
+        "cy": LeadFactory(
+            email="cy@acme.com.au", first_name="Cy", last_name="Zed", company="Initech",
+            is_suppressed=True, tags=[cold],
+        ),
+        "vip": vip,
+        "cold": cold,
+    }  # fmt: skip
+
+
+def test_search_matches_name_email_and_company_case_insensitively(people):
+    assert emails({"q": "lópez"}) == ["ana@acme.com"]
+    assert emails({"q": "GLOBEX"}) == ["bo@globex.io"]
+    assert emails({"q": "initech"}) == ["cy@acme.com.au"]
+    assert emails({"q": "ana acme"}) == ["ana@acme.com"]
+
+
+def test_at_domain_search_finds_exactly_that_domain(people):
+    assert emails({"q": "@acme.com"}) == ["ana@acme.com"]
+
+
+def test_digits_search_finds_a_phone_whatever_its_punctuation(people):
+    assert emails({"q": "(415) 555-0100"}) == ["ana@acme.com"]
+    assert emails({"q": "+1 415 555 0100"}) == ["ana@acme.com"]
+    assert emails({"q": "415-555-0100"}) == ["ana@acme.com"]
+    assert emails({"q": "5550100"}) == ["ana@acme.com"]
+
+
+def test_status_is_and_is_not(people):
+    assert emails({"status": ["bounced"]}) == ["bo@globex.io"]
+    assert sorted(emails({"status_not": ["bounced"]})) == ["ana@acme.com", "cy@acme.com.au"]
+
+
+def test_tags_any_all_and_none(people):
+    vip, cold = people["vip"].pk, people["cold"].pk
+    assert sorted(emails({"tags_any": [vip, cold]})) == [
+        "ana@acme.com", "bo@globex.io", "cy@acme.com.au",
+    ]  # fmt: skip
+    assert emails({"tags_all": [vip, cold]}) == ["bo@globex.io"]
+    assert emails({"tags_none": [vip]}) == ["cy@acme.com.au"]
+
+
+def test_has_and_has_no_company(people):
+    assert emails({"has_company": "false"}) == ["bo@globex.io"]
+    assert "bo@globex.io" not in emails({"has_company": "true"})
+
+
+def test_quick_views_recent_and_suppressed(people):
+    Lead.objects.filter(pk=people["ana"].pk).update(created_at=timezone.now() - timedelta(days=30))
+    assert "ana@acme.com" not in emails({"view": "recent"})
+    assert emails({"view": "suppressed"}) == ["cy@acme.com.au"]
+
+
+def test_owner_and_without_owner(people, users):
+    Lead.objects.filter(pk=people["bo"].pk).update(owner=users["Member"])
+    assert emails({"owner": users["Member"].pk}) == ["bo@globex.io"]
+    assert "bo@globex.io" not in emails({"no_owner": "true"})
+
+
+def test_created_between(people):
+    Lead.objects.filter(pk=people["ana"].pk).update(created_at=timezone.now() - timedelta(days=40))
+    today = timezone.now().date()
+    assert emails({"created_before": (today - timedelta(days=30)).isoformat()}) == ["ana@acme.com"]
+    assert "ana@acme.com" not in emails({"created_after": today.isoformat()})
+
+
+def test_custom_field_value_filters(people):
+    CustomFieldFactory(key="plan", label="Plan", field_type="select", options=["Free", "Pro"])
+    Lead.objects.filter(pk=people["ana"].pk).update(custom_fields={"plan": "Pro"})
+    assert emails({"cf_plan": "Pro"}) == ["ana@acme.com"]
+
+
+def test_sorts_are_stable_and_unknown_sorts_fall_back(people):
+    assert emails({"sort": "company"})[0] == "bo@globex.io"  # "" sorts first
+    assert emails({"sort": "-name"})[0] == "cy@acme.com.au"
+    assert len(emails({"sort": "'; drop table"})) == 3
+
+
+def test_capped_count_is_exact_below_the_cap_and_plus_above(people):
+    assert str(lead_count(Lead.objects.all(), cap=5)) == "3"
+    count = lead_count(Lead.objects.all(), cap=2)
+    assert (count.value, count.exact, str(count)) == (2, False, "2+")
+
+
+def test_selection_by_filter_excludes_ids_and_is_reevaluated(people):
+    selection = LeadSelection(
+        query=f"tags_any={people['cold'].pk}&page=3", excluded_ids=(people["bo"].pk,)
+    )
+    assert list(selection.queryset().values_list("email", flat=True)) == ["cy@acme.com.au"]
+    LeadFactory(email="new@cold.com", tags=[people["cold"]])
+    assert selection.queryset().count() == 2
