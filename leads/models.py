@@ -236,3 +236,57 @@ class Suppression(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email_key} ({self.get_reason_display()})"
+
+
+class BulkAction(models.Model):
+    """A bulk change over a ``LeadSelection``, run now or in the background.
+
+    The selection is stored as JSON and re-evaluated when the action runs.
+    """
+
+    class Action(models.TextChoices):
+        ADD_TAG = "add_tag", "Add tag"
+        REMOVE_TAG = "remove_tag", "Remove tag"
+        SET_STATUS = "set_status", "Change status"
+        SET_OWNER = "set_owner", "Set owner"
+        DELETE = "delete", "Delete"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    action = models.CharField(max_length=16, choices=Action.choices)
+    params = models.JSONField(default=dict, blank=True)
+    selection = models.JSONField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    changed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    skipped_reasons = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:bulk_detail", args=[self.pk])
+
+    @property
+    def summary(self) -> str:
+        """ "N changed, M skipped (why)": what the person reads afterwards."""
+        text = f"{self.changed:,} changed"
+        if self.skipped:
+            reasons = "; ".join(f"{n:,} {why}" for why, n in self.skipped_reasons.items())
+            text += f", {self.skipped:,} skipped ({reasons})"
+        return text
