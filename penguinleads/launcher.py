@@ -46,8 +46,8 @@ def run() -> int:
 
     def body() -> int:
         _manage("migrate_schemas", "--executor", "standard", "-v", "0")
-        _manage("collectstatic", "--noinput", "-v", "0")
         _manage("setup_demo")
+        _manage("seed_demo", "demo")
         procs = [
             subprocess.Popen([*MANAGE, "runserver", f"0.0.0.0:{port}", "--noreload"]),
             subprocess.Popen([*MANAGE, "procrastinate", "worker"]),

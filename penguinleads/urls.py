@@ -8,6 +8,7 @@ from penguinleads.tenancy import views as tenancy_views
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("accounts/", include("penguinleads.accounts.urls")),
+    path("leads/", include("leads.urls")),
     path("settings/", tenancy_views.workspace_settings_edit, name="workspace_settings"),
     path("admin/", admin.site.urls),
 ]
