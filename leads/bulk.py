@@ -26,6 +26,10 @@ from penguinleads.tenancy.locks import workspace_bulk_lock
 
 logger = logging.getLogger(__name__)
 
+# Called with the name of the temp table of lead ids about to be deleted, in
+# the deleting transaction: apps keep their denormalised counts exact (lists).
+BEFORE_DELETE_HOOKS: list[Callable[[str], None]] = []
+
 # Above this many leads an action runs in the background.
 BULK_INLINE_LIMIT = 5_000
 SUPPRESSING = {Lead.Status.UNSUBSCRIBED, Lead.Status.BOUNCED}
@@ -129,6 +133,8 @@ def leads_delete_set_based(queryset: QuerySet[Lead]) -> int:
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS _bulk_delete_ids")
         cursor.execute(f"CREATE TEMP TABLE _bulk_delete_ids ON COMMIT DROP AS {sql}", args)
+        for hook in BEFORE_DELETE_HOOKS:
+            hook("_bulk_delete_ids")
         for relation in Lead._meta.related_objects:
             if relation.many_to_many or not relation.field.concrete:
                 continue
@@ -162,23 +168,42 @@ ACTIONS: dict[str, Callable[[QuerySet[Lead], dict, int], Outcome]] = {
 }
 
 
+def _tag_params(params: dict) -> dict:
+    if not Tag.objects.filter(pk=params.get("tag") or 0).exists():
+        raise ValidationError("Choose an existing tag.")
+    return {"tag": int(params["tag"])}
+
+
+def _status_params(params: dict) -> dict:
+    if params.get("status") not in Lead.Status.values:
+        raise ValidationError("Choose a status.")
+    return {"status": params["status"]}
+
+
+def _owner_params(params: dict) -> dict:
+    owner = params.get("owner")
+    if owner in (None, ""):
+        return {"owner": None}
+    if not User.objects.filter(pk=owner, is_active=True).exists():
+        raise ValidationError("Choose an active person as owner.")
+    return {"owner": int(owner)}
+
+
+# How each action's parameters are checked before the job is stored. Apps
+# with their own actions (lists) register here and in ACTIONS.
+PARAMS: dict[str, Callable[[dict], dict]] = {
+    BulkAction.Action.ADD_TAG: _tag_params,
+    BulkAction.Action.REMOVE_TAG: _tag_params,
+    BulkAction.Action.SET_STATUS: _status_params,
+    BulkAction.Action.SET_OWNER: _owner_params,
+    BulkAction.Action.DELETE: lambda params: {},
+}
+
+
 def _validate_params(action: str, params: dict) -> dict:
-    if action not in ACTIONS:
+    if action not in ACTIONS or action not in PARAMS:
         raise ValidationError("Unknown bulk action.")
-    if action in (BulkAction.Action.ADD_TAG, BulkAction.Action.REMOVE_TAG):
-        if not Tag.objects.filter(pk=params.get("tag")).exists():
-            raise ValidationError("Choose an existing tag.")
-        return {"tag": int(params["tag"])}
-    if action == BulkAction.Action.SET_STATUS:
-        if params.get("status") not in Lead.Status.values:
-            raise ValidationError("Choose a status.")
-        return {"status": params["status"]}
-    if action == BulkAction.Action.SET_OWNER:
-        owner = params.get("owner")
-        if owner not in (None, "") and not User.objects.filter(pk=owner, is_active=True).exists():
-            raise ValidationError("Choose an active person as owner.")
-        return {"owner": int(owner) if owner not in (None, "") else None}
-    return {}
+    return PARAMS[action](params)
 
 
 def bulk_action_start(

@@ -56,6 +56,12 @@ def _tag_exists(tag_ids) -> Exists:
     return Exists(LeadTag.objects.filter(lead=OuterRef("pk"), tag__in=tag_ids))
 
 
+def _membership_exists(lists) -> Exists:
+    from lists.models import ListMembership
+
+    return Exists(ListMembership.objects.filter(lead=OuterRef("pk"), lead_list__in=lists))
+
+
 class LeadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
     view = django_filters.ChoiceFilter(
@@ -89,6 +95,12 @@ class LeadFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
     has_company = django_filters.BooleanFilter(method="filter_has_company", label="Has a company")
+    in_list = django_filters.ModelMultipleChoiceFilter(
+        queryset=None, method="filter_in_list", label="In any of these lists"
+    )
+    not_in_list = django_filters.ModelMultipleChoiceFilter(
+        queryset=None, method="filter_not_in_list", label="In none of these lists"
+    )
     import_job = django_filters.NumberFilter(field_name="import_job_id", label="Created by import")
     sort = django_filters.CharFilter(method="filter_sort", label="Sort")
 
@@ -98,6 +110,10 @@ class LeadFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
+        from lists.models import LeadList
+
+        self.filters["in_list"].queryset = LeadList.objects.all()
+        self.filters["not_in_list"].queryset = LeadList.objects.all()
         self.custom_fields = list(CustomField.objects.all())
         for field in self.custom_fields:
             self.filters[f"cf_{field.key}"] = self._custom_filter(field)
@@ -155,6 +171,12 @@ class LeadFilter(django_filters.FilterSet):
 
     def filter_tags_none(self, queryset, name, tags):
         return queryset.filter(~_tag_exists(tags)) if tags else queryset
+
+    def filter_in_list(self, queryset, name, lists):
+        return queryset.filter(_membership_exists(lists)) if lists else queryset
+
+    def filter_not_in_list(self, queryset, name, lists):
+        return queryset.filter(~_membership_exists(lists)) if lists else queryset
 
     def filter_has_company(self, queryset, name, value):
         if value is None:

@@ -125,6 +125,12 @@ class Lead(models.Model):
             models.Index(fields=["status", "id"], name="lead_status"),
             models.Index(fields=["owner", "id"], name="lead_owner"),
             models.Index(fields=["id"], name="lead_suppressed", condition=Q(is_suppressed=True)),
+            # The few leads no campaign may reach: sendable counts start from them.
+            models.Index(
+                fields=["id"],
+                name="lead_unsendable",
+                condition=Q(is_suppressed=True) | ~Q(status="active"),
+            ),
             GinIndex(
                 fields=["custom_fields"], name="lead_custom_fields", opclasses=["jsonb_path_ops"]
             ),
@@ -249,6 +255,8 @@ class BulkAction(models.Model):
         REMOVE_TAG = "remove_tag", "Remove tag"
         SET_STATUS = "set_status", "Change status"
         SET_OWNER = "set_owner", "Set owner"
+        ADD_TO_LIST = "add_to_list", "Add to list"
+        REMOVE_FROM_LIST = "remove_from_list", "Remove from list"
         DELETE = "delete", "Delete"
 
     class State(models.TextChoices):
@@ -257,7 +265,7 @@ class BulkAction(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
 
-    action = models.CharField(max_length=16, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
     params = models.JSONField(default=dict, blank=True)
     selection = models.JSONField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)

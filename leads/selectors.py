@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import Lower
 
 from leads.filters import LeadFilter
-from leads.models import Lead, Tag
+from leads.models import CustomField, Lead, LeadTag, Suppression, Tag
 
 COUNT_CAP = 10_000
 
@@ -58,3 +60,49 @@ def lead_detail(*, pk: int) -> Lead:
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
         .get(pk=pk)
     )
+
+
+# --- Lead profile, tags and custom fields --------------------------------------
+
+
+def lead_suppression(lead: Lead) -> Suppression | None:
+    """The suppression that keeps ``lead`` unsendable (by its email), if any. One indexed query."""
+    return Suppression.objects.select_related("created_by").filter(email_key=lead.email_key).first()
+
+
+def tag_list_with_counts() -> QuerySet[Tag]:
+    """Every tag, by name, with ``lead_count``: one GROUP BY query.
+
+    Cost: counts every link once (an index-only scan of ``leadtag_tag_lead``),
+    so it grows with the number of tag links, not with the number of tags.
+    """
+    return Tag.objects.annotate(lead_count=Count("leadtag")).order_by(Lower("name"))
+
+
+def tag_lead_count(tag: Tag) -> int:
+    """How many leads hold ``tag`` (index-only scan of its links)."""
+    return LeadTag.objects.filter(tag=tag).count()
+
+
+def custom_field_usage_count(key: str) -> int:
+    """How many leads hold a value for custom field ``key``. A full pass over leads."""
+    return Lead.objects.filter(custom_fields__has_key=key).count()
+
+
+def custom_field_usage_counts() -> dict[str, int]:
+    """Leads holding a value, by custom field key, for every key at once: one pass over leads."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT k, count(*) FROM {Lead._meta.db_table}, jsonb_object_keys(custom_fields) k "
+            "GROUP BY k"
+        )
+        return dict(cursor.fetchall())
+
+
+def custom_field_option_usage(field: CustomField, options: list[str]) -> dict[str, int]:
+    """How many leads hold each of ``options`` of a select ``field`` (``@>``, GIN index)."""
+    counts = {}
+    for option in options:
+        value = [option] if field.field_type == CustomField.Type.MULTI_SELECT else option
+        counts[option] = Lead.objects.filter(custom_fields__contains={field.key: value}).count()
+    return counts

@@ -182,9 +182,14 @@ def lead_update(
 
 @transaction.atomic
 def lead_delete(*, actor: User | None, lead: Lead) -> None:
-    """Delete one lead. Its suppression (if any) stays: the email remains unsendable."""
+    """Delete one lead. Its suppression (if any) stays: the email remains unsendable.
+
+    The same set-based path as bulk deletes, so list counts stay exact.
+    """
+    from leads.bulk import leads_delete_set_based
+
     label, pk = str(lead), lead.pk
-    lead.delete()
+    leads_delete_set_based(Lead.objects.filter(pk=pk))
     audit_record(actor=actor, verb="lead_deleted", target=f"{label} (#{pk})", count=1)
 
 

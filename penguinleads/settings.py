@@ -60,6 +60,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "penguinleads.admin_site.PenguinAdminConfig",
     "leads",  # workspace only: leads, tags, custom fields, suppressions
+    "lists",  # workspace only: static lists and memberships
     "imports",  # workspace only: import jobs and their staging
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

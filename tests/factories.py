@@ -46,3 +46,10 @@ class SuppressionFactory(DjangoModelFactory):
 
     email_key = factory.Sequence(lambda n: f"suppressed{n}@example.com")
     reason = Suppression.Reason.UNSUBSCRIBED
+
+
+class LeadListFactory(DjangoModelFactory):
+    class Meta:
+        model = "lists.LeadList"
+
+    name = factory.Sequence(lambda n: f"List {n}")

@@ -47,12 +47,15 @@ def _delete(*models: str) -> list[str]:
 VIEWER_PERMISSIONS = [
     *_view("accounts.user", "accounts.notification"),
     *_view("leads.lead", "leads.tag", "leads.customfield", "leads.suppression"),
+    *_view("lists.leadlist"),
 ]
 MEMBER_PERMISSIONS = [
     *VIEWER_PERMISSIONS,
     *_change("leads.lead", "leads.tag"),
     "leads.add_suppression",  # marking a lead unsubscribed/bounced records one
     "leads.export_lead",
+    *_change("lists.leadlist"),
+    "lists.manage_list_members",
 ]
 ADMIN_PERMISSIONS = [
     *MEMBER_PERMISSIONS,
@@ -66,6 +69,7 @@ ADMIN_PERMISSIONS = [
     *_change("leads.customfield"),
     *_delete("leads.customfield"),
     "leads.delete_suppression",  # lifting a suppression: explicit and audited
+    *_delete("lists.leadlist"),
 ]
 OWNER_PERMISSIONS = [
     *ADMIN_PERMISSIONS,

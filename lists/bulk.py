@@ -1,0 +1,62 @@
+"""The lists' bulk actions: "Add to list" and "Remove from list" for a LeadSelection.
+
+Registered into ``leads.bulk`` at start-up (lists.apps), so they run like
+every bulk action: one transaction, the workspace's bulk lock, a report.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from leads import bulk
+from leads.models import BulkAction, Lead
+from lists.models import LeadList, ListMembership
+from lists.services import list_add_leads, list_get_or_create, list_remove_leads
+
+
+def _list_params(params: dict) -> dict:
+    """``{"list": id}`` for an existing list, or ``{"new_list": name}`` to name one on the spot.
+
+    The list named on the spot is created when the action runs, in its transaction.
+    """
+    if params.get("new_list", "").strip():
+        name = params["new_list"].strip()
+        if len(name) > 120:
+            raise ValidationError("List names have at most 120 characters.")
+        return {"new_list": name}
+    if not LeadList.objects.filter(pk=params.get("list") or 0).exists():
+        raise ValidationError("Choose a list, or name a new one.")
+    return {"list": int(params["list"])}
+
+
+def _resolve(params: dict) -> LeadList:
+    if "new_list" in params:
+        lead_list, _ = list_get_or_create(actor=None, name=params["new_list"])
+        params["list"] = lead_list.pk  # the report links to it
+        return lead_list
+    return LeadList.objects.get(pk=params["list"])
+
+
+def _add(queryset: QuerySet[Lead], params: dict, total: int) -> bulk.Outcome:
+    lead_list = _resolve(params)
+    added = list_add_leads(
+        actor=None, lead_list=lead_list, leads=queryset, via=ListMembership.Via.BULK, audit=False
+    )
+    outcome = bulk.Outcome(changed=added)
+    outcome.skip("were already in the list", total - added)
+    return outcome
+
+
+def _remove(queryset: QuerySet[Lead], params: dict, total: int) -> bulk.Outcome:
+    removed = list_remove_leads(actor=None, lead_list=_resolve(params), leads=queryset, audit=False)
+    outcome = bulk.Outcome(changed=removed)
+    outcome.skip("were not in the list", total - removed)
+    return outcome
+
+
+def register() -> None:
+    bulk.ACTIONS[BulkAction.Action.ADD_TO_LIST] = _add
+    bulk.ACTIONS[BulkAction.Action.REMOVE_FROM_LIST] = _remove
+    bulk.PARAMS[BulkAction.Action.ADD_TO_LIST] = _list_params
+    bulk.PARAMS[BulkAction.Action.REMOVE_FROM_LIST] = _list_params

@@ -1,0 +1,168 @@
+"""Writes to lists. The only code that adds or removes members, so the only
+code that changes ``LeadList.member_count`` — in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from leads.models import Lead
+from lists.models import LeadList, ListMembership
+from penguinleads.accounts.audit import audit_record
+from penguinleads.accounts.models import User
+
+logger = logging.getLogger(__name__)
+LIST = LeadList._meta.db_table
+MEMBERSHIP = ListMembership._meta.db_table
+
+
+def _check_name(name: str, *, exclude_pk: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Give the list a name."})
+    clash = LeadList.objects.filter(name__iexact=name).exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"name": f"A list named “{name}” already exists."})
+    return name
+
+
+@transaction.atomic
+def list_create(*, actor: User | None, name: str, description: str = "") -> LeadList:
+    lead_list = LeadList.objects.create(
+        name=_check_name(name), description=description.strip(), created_by=actor
+    )
+    audit_record(actor=actor, verb="list_created", target=lead_list)
+    return lead_list
+
+
+def list_get_or_create(*, actor: User | None, name: str) -> tuple[LeadList, bool]:
+    """The list named ``name`` (case-insensitively), created when missing."""
+    existing = LeadList.objects.filter(name__iexact=name.strip()).first()
+    if existing:
+        return existing, False
+    return list_create(actor=actor, name=name), True
+
+
+@transaction.atomic
+def list_update(
+    *, actor: User | None, lead_list: LeadList, name: str, description: str
+) -> LeadList:
+    lead_list.name = _check_name(name, exclude_pk=lead_list.pk)
+    lead_list.description = description.strip()
+    lead_list.updated_at = timezone.now()
+    lead_list.save(update_fields=["name", "description", "updated_at"])
+    audit_record(actor=actor, verb="list_renamed", target=lead_list)
+    return lead_list
+
+
+@transaction.atomic
+def list_delete(*, actor: User | None, lead_list: LeadList) -> int:
+    """Delete a list and its memberships (one statement); leads are untouched."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {MEMBERSHIP} WHERE lead_list_id = %s", [lead_list.pk])
+        members = cursor.rowcount
+    label = str(lead_list)
+    lead_list.delete()
+    audit_record(actor=actor, verb="list_deleted", target=label, count=members)
+    return members
+
+
+def _bump(lead_list_id: int, delta: int) -> None:
+    if delta:
+        LeadList.objects.filter(pk=lead_list_id).update(
+            member_count=F("member_count") + delta, updated_at=timezone.now()
+        )
+
+
+@transaction.atomic
+def list_add_leads(
+    *,
+    actor: User | None,
+    lead_list: LeadList,
+    leads: QuerySet[Lead],
+    via: str = ListMembership.Via.MANUAL,
+    import_job_id: int | None = None,
+    audit: bool = True,
+) -> int:
+    """Add ``leads`` to the list; return how many were not members yet.
+
+    One ``INSERT … SELECT … ON CONFLICT DO NOTHING``: concurrent adds of the
+    same leads insert each membership once, and each caller counts only its
+    own inserts, so ``member_count`` stays exact.
+    """
+    sql, params = leads.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {MEMBERSHIP} (lead_list_id, lead_id, added_at, added_by_id, added_via, "
+            f"import_job_id) SELECT %s, s.id, now(), %s, %s, %s FROM ({sql}) s "
+            f"ON CONFLICT (lead_list_id, lead_id) DO NOTHING",
+            [lead_list.pk, getattr(actor, "pk", None), via, import_job_id, *params],
+        )
+        added = cursor.rowcount
+    _bump(lead_list.pk, added)
+    if audit:
+        audit_record(actor=actor, verb="list_members_added", target=lead_list, count=added)
+    return added
+
+
+@transaction.atomic
+def list_remove_leads(
+    *, actor: User | None, lead_list: LeadList, leads: QuerySet[Lead], audit: bool = True
+) -> int:
+    """Remove ``leads`` from the list; return how many were members."""
+    sql, params = leads.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {MEMBERSHIP} WHERE lead_list_id = %s AND lead_id IN ({sql})",
+            [lead_list.pk, *params],
+        )
+        removed = cursor.rowcount
+    _bump(lead_list.pk, -removed)
+    if audit:
+        audit_record(actor=actor, verb="list_members_removed", target=lead_list, count=removed)
+    return removed
+
+
+def memberships_release_for_deleted_leads(ids_table: str) -> None:
+    """Before leads in ``ids_table`` (a temp table of ids) are deleted: drop
+    their memberships and take them off each list's count (same transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH gone AS (DELETE FROM {MEMBERSHIP} WHERE lead_id IN (SELECT id FROM {ids_table}) "
+            f"RETURNING lead_list_id) "
+            f"UPDATE {LIST} l SET member_count = l.member_count - g.n, updated_at = now() "
+            f"FROM (SELECT lead_list_id, count(*) AS n FROM gone GROUP BY lead_list_id) g "
+            f"WHERE l.id = g.lead_list_id"
+        )
+
+
+@transaction.atomic
+def list_counts_reconcile() -> dict[int, tuple[int, int]]:
+    """Recount every list's members; fix and log any drift.
+
+    Returns {list id: (stored, actual)} for lists that had drifted — empty
+    when the services kept every count exact, which is what the periodic
+    job expects to prove.
+    """
+    with connection.cursor() as cursor:
+        # Lock first, count after: a statement started after the lock sees every
+        # add that committed while we waited (READ COMMITTED takes a new snapshot).
+        cursor.execute(f"SELECT id FROM {LIST} ORDER BY id FOR UPDATE")
+        cursor.execute(
+            f"SELECT l.id, l.member_count, COALESCE(m.n, 0) FROM {LIST} l "
+            f"LEFT JOIN (SELECT lead_list_id, count(*) AS n FROM {MEMBERSHIP} "
+            f"GROUP BY lead_list_id) m ON m.lead_list_id = l.id "
+            f"WHERE l.member_count <> COALESCE(m.n, 0)"
+        )
+        drift = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
+    for list_id, (stored, actual) in drift.items():
+        LeadList.objects.filter(pk=list_id).update(member_count=actual)
+        logger.warning(
+            "List %s in %s had member_count %s, actual %s: fixed",
+            list_id, connection.schema_name, stored, actual,
+        )  # fmt: skip
+    return drift
