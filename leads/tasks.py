@@ -1,22 +1,21 @@
-"""Background work for leads: thin tasks that call services inside the workspace."""
+"""Background work for leads: thin tasks over services, inside the workspace."""
 
-from django_tenants.utils import schema_context
-from procrastinate.contrib.django import app
-
-from leads.bulk import bulk_action_run
+from penguinleads.tenancy.tasks import workspace_task
 
 
-@app.task(name="leads.bulk_action_execute", queue="bulk")
-def bulk_action_execute(schema_name: str, job_id: int) -> None:
-    with schema_context(schema_name):
-        job = bulk_action_run(job_id=job_id)
-        if job.created_by is not None:
-            from penguinleads.accounts.notifications import notification_send
+@workspace_task(name="leads.bulk_action_execute", queue="bulk")
+def bulk_action_execute(*, job_id: int) -> None:
+    """Run a queued bulk action and tell the person who started it."""
+    from leads.bulk import bulk_action_run
+    from penguinleads.accounts.notifications import notification_send
 
-            notification_send(
-                recipient=job.created_by,
-                title=f"{job.get_action_display()} finished",
-                body=job.summary if not job.error else job.error,
-                url=job.get_absolute_url(),
-                level="success" if not job.error else "error",
-            )
+    job = bulk_action_run(job_id=job_id)
+    if job.created_by is not None:
+        failed = job.state == job.State.FAILED
+        notification_send(
+            recipient=job.created_by,
+            title=f"{job.get_action_display()} {'failed' if failed else 'finished'}",
+            body=job.error if failed else job.summary,
+            url=job.get_absolute_url(),
+            level="error" if failed else "success",
+        )
