@@ -71,6 +71,15 @@ def list_delete(*, actor: User | None, lead_list: LeadList) -> int:
     return members
 
 
+def _lock(lead_list: LeadList) -> None:
+    """Serialise membership changes of one list (row lock until commit).
+
+    Without it, two transactions inserting overlapping members in different
+    orders can deadlock on each other's uncommitted rows.
+    """
+    LeadList.objects.select_for_update().filter(pk=lead_list.pk).values_list("pk").first()
+
+
 def _bump(lead_list_id: int, delta: int) -> None:
     if delta:
         LeadList.objects.filter(pk=lead_list_id).update(
@@ -94,6 +103,7 @@ def list_add_leads(
     same leads insert each membership once, and each caller counts only its
     own inserts, so ``member_count`` stays exact.
     """
+    _lock(lead_list)
     sql, params = leads.order_by().values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -114,6 +124,7 @@ def list_remove_leads(
     *, actor: User | None, lead_list: LeadList, leads: QuerySet[Lead], audit: bool = True
 ) -> int:
     """Remove ``leads`` from the list; return how many were members."""
+    _lock(lead_list)
     sql, params = leads.order_by().values("id").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -42,3 +42,29 @@ def throwaway_workspace(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
         for ws in made:
             ws.delete(force_drop=True)
+
+
+def database_url(settings_dict: dict) -> str:
+    """The ``DATABASE_URL`` of a connection's database, for subprocesses (workers,
+    concurrent writers) that must use the test database."""
+    from urllib.parse import quote, urlencode
+
+    host, port = settings_dict["HOST"], str(settings_dict["PORT"] or "")
+    query = {}
+    if host.startswith("/"):  # a Unix-socket directory goes in the query string
+        query["host"], host = host, ""
+        if port:
+            query["port"], port = port, ""
+    credentials = quote(settings_dict["USER"] or "", safe="")
+    if settings_dict["PASSWORD"]:
+        credentials += ":" + quote(settings_dict["PASSWORD"], safe="")
+    netloc = (credentials + "@" if credentials else "") + host + (f":{port}" if port else "")
+    url = f"postgresql://{netloc}/{quote(settings_dict['NAME'], safe='')}"
+    return url + ("?" + urlencode(query) if query else "")
+
+
+def subprocess_env() -> dict:
+    """The environment for a child process that must see the test database."""
+    import os
+
+    return {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
