@@ -1,10 +1,18 @@
-"""Import jobs (DESIGN §7). The wizard and engine arrive with the import issue;
-leads already point at the job that created them."""
+"""Import jobs and what they leave behind (DESIGN §7).
+
+An ``ImportJob`` walks ``uploaded → mapped → previewing → previewed → queued
+→ running → completed | failed | cancelled``, then ``undoing → undone |
+undo_failed``; every transition is one guarded UPDATE in
+``imports.services``. Rows being imported live in an UNLOGGED staging table
+named after the job (``imports.staging``), dropped when the job ends.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 
 
 class ImportJob(models.Model):
@@ -22,16 +30,122 @@ class ImportJob(models.Model):
         UNDONE = "undone", "Undone"
         UNDO_FAILED = "undo_failed", "Undo failed"
 
+    class Source(models.TextChoices):
+        WIZARD = "wizard", "Upload wizard"
+        COMMAND = "command", "Command line"
+        ADMIN = "admin", "Django admin"
+
+    class OnExisting(models.TextChoices):
+        UPDATE = "update", "Update them"
+        SKIP = "skip", "Skip them"
+
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.UPLOADED)
-    file_name = models.CharField(max_length=255)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WIZARD)
+    file_name = models.CharField(max_length=255, help_text="The uploaded file's (cleaned) name.")
+    file_path = models.CharField(max_length=500, blank=True, help_text="Path in private storage.")
+    file_size = models.BigIntegerField(default=0)
+    # What the reader detected or was told: format, encoding, delimiter, header row,
+    # sheet, headers, sample rows, approximate row count, notes.
+    profile = models.JSONField(default=dict, blank=True)
+    # [{"column": 0, "header": "E-mail", "target": "email"}, …]
+    mapping = models.JSONField(default=list, blank=True)
+    on_existing = models.CharField(
+        max_length=8, choices=OnExisting.choices, default=OnExisting.UPDATE
+    )
+    # {field: "overwrite" | "fill_blanks" | "keep"}; missing fields use the defaults.
+    policies = models.JSONField(default=dict, blank=True)
+    extra_tags = models.JSONField(default=list, blank=True, help_text="Tags for every lead.")
+    lead_list = models.ForeignKey(
+        "lists.LeadList", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    new_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Owner of the leads this import creates.",
+    )
+    day_first = models.BooleanField(null=True, blank=True, help_text="Dates read as D/M/Y.")
+    preview_counts = models.JSONField(default=dict, blank=True)
+    counts = models.JSONField(default=dict, blank=True, help_text="Final counts.")
+    drift = models.JSONField(default=dict, blank=True, help_text="Final minus preview.")
+    problems_path = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    cancel_requested = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    counts = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    undo_until = models.DateTimeField(null=True, blank=True)
+    undo_report = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("run_import", "Can import leads"),
+            ("undo_import", "Can undo an import"),
+        ]
 
     def __str__(self) -> str:
         return f"Import #{self.pk} ({self.file_name})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("imports:detail", args=[self.pk])
+
+    @property
+    def staging_table(self) -> str:
+        return f"import_staging_{self.pk}"
+
+
+class ImportProgress(models.Model):
+    """Progress and heartbeat of a running job, written on a second autocommit
+    connection so the page sees it while the import's transaction is open."""
+
+    job = models.OneToOneField(ImportJob, on_delete=models.CASCADE, primary_key=True)
+    phase = models.CharField(max_length=32, blank=True)
+    rows_done = models.BigIntegerField(default=0)
+    rows_total = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.phase} {self.rows_done}/{self.rows_total}"
+
+
+class ImportChange(models.Model):
+    """One field of one existing lead an import changed: what undo restores."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="changes")
+    lead_id = models.BigIntegerField()
+    field = models.CharField(max_length=80, help_text="A Lead column, or cf:<key>.")
+    old = models.JSONField(null=True)
+    new = models.JSONField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "lead_id"], name="importchange_job_lead")]
+
+    def __str__(self) -> str:
+        return f"{self.field} of lead {self.lead_id}"
+
+
+class SavedMapping(models.Model):
+    """A confirmed mapping, reused for files with the same headers (any order)."""
+
+    signature = models.CharField(max_length=64, unique=True)
+    headers = models.JSONField()
+    mapping = models.JSONField(help_text="{normalised header: target}")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    used_at = models.DateTimeField(default=timezone.now)
+    use_count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-used_at"]
+
+    def __str__(self) -> str:
+        return ", ".join(self.headers[:5])

@@ -175,13 +175,30 @@ class Tag(models.Model):
 class LeadTag(models.Model):
     """A tag on a lead. Its own id lets an import's undo remove exactly its links."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    # Both covered by the (lead, tag) unique and (tag, lead) indexes.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)
     created_at = models.DateTimeField(default=timezone.now)
+    import_job = models.ForeignKey(
+        "imports.ImportJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        help_text="The import that added this tag (undo removes exactly these).",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lead", "tag"], name="leadtag_unique")]
-        indexes = [models.Index(fields=["tag", "lead"], name="leadtag_tag_lead")]
+        indexes = [
+            models.Index(fields=["tag", "lead"], name="leadtag_tag_lead"),
+            models.Index(
+                fields=["import_job"],
+                name="leadtag_import_job",
+                condition=models.Q(import_job__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.tag_id} on {self.lead_id}"

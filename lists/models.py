@@ -71,7 +71,14 @@ class ListMembership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lead_list", "lead"], name="membership_unique")
         ]
-        indexes = [models.Index(fields=["lead", "lead_list"], name="membership_lead_list")]
+        indexes = [
+            models.Index(fields=["lead", "lead_list"], name="membership_lead_list"),
+            models.Index(
+                fields=["import_job"],
+                name="membership_import_job",
+                condition=models.Q(import_job__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"lead {self.lead_id} in list {self.lead_list_id}"

@@ -48,6 +48,7 @@ VIEWER_PERMISSIONS = [
     *_view("accounts.user", "accounts.notification"),
     *_view("leads.lead", "leads.tag", "leads.customfield", "leads.suppression"),
     *_view("lists.leadlist"),
+    *_view("imports.importjob"),
 ]
 MEMBER_PERMISSIONS = [
     *VIEWER_PERMISSIONS,
@@ -56,6 +57,7 @@ MEMBER_PERMISSIONS = [
     "leads.export_lead",
     *_change("lists.leadlist"),
     "lists.manage_list_members",
+    "imports.run_import",
 ]
 ADMIN_PERMISSIONS = [
     *MEMBER_PERMISSIONS,
@@ -70,6 +72,7 @@ ADMIN_PERMISSIONS = [
     *_delete("leads.customfield"),
     "leads.delete_suppression",  # lifting a suppression: explicit and audited
     *_delete("lists.leadlist"),
+    "imports.undo_import",
 ]
 OWNER_PERMISSIONS = [
     *ADMIN_PERMISSIONS,
