@@ -1,8 +1,9 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 
 from penguinleads.accounts import throttle
+from penguinleads.tenancy.roles import MEMBER, ROLE_DESCRIPTIONS
 
 
 def client_ip(request) -> str:
@@ -39,3 +40,81 @@ class SignInForm(AuthenticationForm):
             raise
         throttle.clear(email, ip)
         return cleaned
+
+
+# --- Team and invitations ----------------------------------------------------
+
+
+class BootstrapFieldsMixin:
+    """Give widgets Bootstrap/Tabler classes, and mark fields with errors ``is-invalid``."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect):
+                continue  # rendered by hand as Tabler select-group boxes
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error):
+        # Every error passes through here, including ones a view adds from a service.
+        super().add_error(field, error)
+        for name in self.errors:
+            widget = self.fields[name].widget if name in self.fields else None
+            if widget is not None and "is-invalid" not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class RoleChoiceMixin:
+    """A ``role`` radio field limited to ``roles``, with each role's description for the page."""
+
+    def _limit_roles(self, roles: list[str]) -> None:
+        self.fields["role"].choices = [(r, r) for r in roles]
+
+    def role_options(self) -> list[dict]:
+        """Value, description and checked state per allowed role (the template draws boxes)."""
+        current = self["role"].value()
+        return [
+            {
+                "value": value,
+                "label": label,
+                "description": ROLE_DESCRIPTIONS.get(value, ""),
+                "checked": current == value,
+                "id": f"id_role_{index}",
+            }
+            for index, (value, label) in enumerate(self.fields["role"].choices)
+        ]
+
+
+class InviteForm(BootstrapFieldsMixin, RoleChoiceMixin, forms.Form):
+    """Who to invite and with which role. ``roles``: the roles the inviter may grant."""
+
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "off"}),
+    )
+    full_name = forms.CharField(label="Full name", max_length=150, required=False)
+    role = forms.ChoiceField(label="Role", choices=[], widget=forms.RadioSelect, initial=MEMBER)
+
+    def __init__(self, *args, roles: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_roles(roles)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class RoleForm(BootstrapFieldsMixin, RoleChoiceMixin, forms.Form):
+    """A team member's new role. ``roles``: the roles the editor may grant."""
+
+    role = forms.ChoiceField(label="Role", choices=[], widget=forms.RadioSelect)
+
+    def __init__(self, *args, roles: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_roles(roles)
+
+
+class InvitationAcceptForm(BootstrapFieldsMixin, SetPasswordForm):
+    """The invited person's first password; Django's password validators apply."""

@@ -66,8 +66,16 @@ urlpatterns = [
     path("team/", views.team_list, name="team"),
     path("team/invite/", views.team_invite, name="team_invite"),
     path("team/<int:pk>/", views.team_member_edit, name="team_member"),
+    path("team/<int:pk>/deactivate/", views.team_member_deactivate, name="team_member_deactivate"),
+    path("team/<int:pk>/reactivate/", views.team_member_reactivate, name="team_member_reactivate"),
+    path(
+        "team/<int:pk>/resend-invite/",
+        views.team_member_resend_invite,
+        name="team_member_resend_invite",
+    ),
     path("notifications/", views.notification_list, name="notifications"),
     path(
         "notifications/read-all/", views.notification_mark_all_read, name="notifications_read_all"
     ),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
 ]
