@@ -105,7 +105,9 @@ class ImportProgress(models.Model):
     """Progress and heartbeat of a running job, written on a second autocommit
     connection so the page sees it while the import's transaction is open."""
 
-    job = models.OneToOneField(ImportJob, on_delete=models.CASCADE, primary_key=True)
+    # No foreign key on purpose: the progress connection must be able to write
+    # before the job's own transaction has committed anything about it.
+    job_id = models.BigIntegerField(primary_key=True)
     phase = models.CharField(max_length=32, blank=True)
     rows_done = models.BigIntegerField(default=0)
     rows_total = models.BigIntegerField(default=0)

@@ -1,0 +1,208 @@
+"""Apply an import's plan to the workspace: set-based SQL, no query per row.
+
+Runs inside the caller's transaction (``imports.services.import_job_run``
+holds it and the workspace's bulk lock): the import commits whole or not at
+all. Order: tags, updates of existing leads (recording an ImportChange per
+changed field first), new leads in ``email_key`` order, tag links, list
+memberships, suppressions. Returns the final counts, computed from what the
+statements did.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from psycopg import sql
+
+from imports.plan import SUPPRESSING, Plan
+from imports.staging import STANDARD_FIELDS
+
+INSERT_COLUMNS = [
+    "email", "email_key", *STANDARD_FIELDS, "phone_e164", "status", "is_suppressed", "owner_id",
+    "source", "import_job_id", "created_by_id", "custom_fields", "created_at", "updated_at",
+    "version",
+]  # fmt: skip
+
+
+def _run(cursor, query: sql.Composable, params=None) -> int:
+    cursor.execute(query, params or [])
+    return cursor.rowcount
+
+
+def merge(
+    plan: Plan,
+    *,
+    actor_id: int | None,
+    new_owner_id: int | None,
+    lead_list_id: int | None,
+    phase=lambda name: None,
+) -> dict[str, int]:
+    """Write the import. ``phase(name)`` is called before each step (progress)."""
+    firsts = plan.firsts_cte()
+    counts: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        # Freeze the plan's view of the data: one temp table of first rows and their outcome.
+        phase("matching")
+        cursor.execute("DROP TABLE IF EXISTS _import_firsts")
+        cursor.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE _import_firsts ON COMMIT DROP AS WITH {firsts}"
+                " SELECT s.*, CASE WHEN s.lead_id IS NULL THEN 'created'"
+                " WHEN NOT {update} THEN 'skipped_existing'"
+                " WHEN {would} THEN 'updated' ELSE 'unchanged' END AS outcome"
+                " FROM firsts s LEFT JOIN leads_lead l ON l.id = s.lead_id"
+            ).format(
+                firsts=firsts, update=sql.Literal(plan.update_existing), would=plan.would_update()
+            )
+        )
+        cursor.execute("CREATE INDEX ON _import_firsts (email_key)")
+        cursor.execute("ANALYZE _import_firsts")
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE outcome = 'created'),"
+            " count(*) FILTER (WHERE outcome = 'updated'),"
+            " count(*) FILTER (WHERE outcome = 'unchanged'),"
+            " count(*) FILTER (WHERE outcome = 'skipped_existing'), count(*)"
+            " FROM _import_firsts"
+        )
+        _, updated, unchanged, skipped, valid_firsts = cursor.fetchone()
+        counts.update(updated=updated, unchanged=unchanged, skipped_existing=skipped)
+        cursor.execute(
+            sql.SQL(
+                "SELECT count(*), count(*) FILTER (WHERE email_key IS NULL),"
+                " count(*) FILTER (WHERE warnings IS NOT NULL) FROM {}"
+            ).format(plan.staging)
+        )
+        rows, invalid, warnings = cursor.fetchone()
+        counts.update(rows=rows, invalid=invalid, warnings=warnings)
+        counts["duplicates_in_file"] = rows - invalid - valid_firsts
+
+        phase("tags")
+        _run(
+            cursor,
+            sql.SQL(
+                "INSERT INTO leads_tag (name, created_at) SELECT DISTINCT ON (lower(n)) n, now()"
+                " FROM (SELECT unnest({names}) AS n FROM _import_firsts s"
+                " WHERE s.outcome IN ('created', 'updated')) t"
+                " ORDER BY lower(n), n ON CONFLICT ((lower(name))) DO NOTHING"
+            ).format(names=plan.tag_names()),
+        )
+
+        phase("updating")
+        if plan.update_existing:
+            _update_existing(cursor, plan)
+
+        phase("creating")
+        counts["created"] = _insert_new(cursor, plan, actor_id, new_owner_id)
+
+        phase("tagging")
+        _run(
+            cursor,
+            sql.SQL(
+                "INSERT INTO leads_leadtag (lead_id, tag_id, created_at, import_job_id)"
+                " SELECT DISTINCT l.id, t.id, now(), %s FROM _import_firsts s"
+                " JOIN leads_lead l ON l.email_key = s.email_key"
+                " CROSS JOIN LATERAL unnest({names}) n(name)"
+                " JOIN leads_tag t ON lower(t.name) = lower(n.name)"
+                " WHERE s.outcome IN ('created', 'updated')"
+                " ON CONFLICT (lead_id, tag_id) DO NOTHING"
+            ).format(names=plan.tag_names()),
+            [plan.job_id],
+        )
+
+        counts["list_added"] = 0
+        if lead_list_id:
+            phase("adding to list")
+            cursor.execute("SELECT id FROM lists_leadlist WHERE id = %s FOR UPDATE", [lead_list_id])
+            counts["list_added"] = _run(
+                cursor,
+                "INSERT INTO lists_listmembership (lead_list_id, lead_id, added_at, added_by_id,"
+                " added_via, import_job_id) SELECT %s, l.id, now(), %s, 'import', %s"
+                " FROM _import_firsts s JOIN leads_lead l ON l.email_key = s.email_key"
+                " ORDER BY l.id ON CONFLICT (lead_list_id, lead_id) DO NOTHING",
+                [lead_list_id, actor_id, plan.job_id],
+            )
+            cursor.execute(
+                "UPDATE lists_leadlist SET member_count = member_count + %s, updated_at = now()"
+                " WHERE id = %s",
+                [counts["list_added"], lead_list_id],
+            )
+
+        phase("suppressions")
+        _run(
+            cursor,
+            "INSERT INTO leads_suppression (email_key, reason, source, created_at, created_by_id)"
+            " SELECT s.email_key, s.status, %s, now(), %s FROM _import_firsts s"
+            " WHERE s.status IN ('unsubscribed', 'bounced')"
+            " AND s.outcome IN ('created', 'updated')"
+            " ON CONFLICT (email_key) DO NOTHING",
+            [f"import #{plan.job_id}", actor_id],
+        )
+        _run(
+            cursor,
+            "UPDATE leads_lead l SET is_suppressed = true, version = l.version + 1,"
+            " updated_at = now() FROM _import_firsts s"
+            " WHERE l.email_key = s.email_key AND NOT l.is_suppressed"
+            " AND EXISTS (SELECT 1 FROM leads_suppression x WHERE x.email_key = l.email_key)",
+        )
+        cursor.execute(
+            "SELECT count(*) FROM _import_firsts s JOIN leads_lead l ON l.email_key = s.email_key"
+            " WHERE l.is_suppressed"
+        )
+        counts["suppressed"] = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE _import_firsts")
+    return counts
+
+
+def _update_existing(cursor, plan: Plan) -> None:
+    changes = plan.changes()
+    values = sql.SQL(", ").join(
+        sql.SQL("({f}, {c}, to_jsonb({o}), to_jsonb({n}))").format(
+            f=sql.Literal(name), c=cond, o=old, n=new
+        )
+        for name, cond, new, old in changes
+    )
+    # What undo needs: every changed field's old and new value.
+    cursor.execute(
+        sql.SQL(
+            "INSERT INTO imports_importchange (job_id, lead_id, field, old, new)"
+            " SELECT %s, l.id, v.field, v.old, v.new FROM _import_firsts s"
+            " JOIN leads_lead l ON l.id = s.lead_id"
+            " CROSS JOIN LATERAL (VALUES {values}) v(field, changed, old, new)"
+            " WHERE s.outcome = 'updated' AND v.changed"
+        ).format(values=values),
+        [plan.job_id],
+    )
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{f} = {n}").format(f=sql.Identifier(name), n=new) for name, _, new, _ in changes
+    )
+    phone_cond, _ = plan._text_change("phone")
+    cursor.execute(
+        sql.SQL(
+            "UPDATE leads_lead l SET {assign}, phone_e164 = CASE WHEN {phone} THEN s.phone_e164"
+            " ELSE l.phone_e164 END, version = l.version + 1, updated_at = now()"
+            " FROM _import_firsts s WHERE l.id = s.lead_id AND s.outcome = 'updated'"
+            " AND ({fields})"
+        ).format(assign=assignments, phone=phone_cond, fields=plan.any_field_change())
+    )
+
+
+def _insert_new(cursor, plan: Plan, actor_id: int | None, new_owner_id: int | None) -> int:
+    suppressing = sql.Literal(list(SUPPRESSING))
+    return _run(
+        cursor,
+        sql.SQL(
+            "INSERT INTO leads_lead ({columns})"
+            " SELECT s.email, s.email_key, {fields}, s.phone_e164,"
+            " CASE WHEN s.status = ANY({sup}) THEN s.status"
+            "  WHEN x.reason = ANY({sup}) THEN x.reason ELSE 'active' END,"
+            " (x.id IS NOT NULL OR s.status = ANY({sup})),"
+            " COALESCE(s.owner_id, %s), 'import', %s, %s, s.custom_fields, now(), now(), 1"
+            " FROM _import_firsts s LEFT JOIN leads_suppression x ON x.email_key = s.email_key"
+            " WHERE s.outcome = 'created' ORDER BY s.email_key"
+            " ON CONFLICT (email_key) DO NOTHING"
+        ).format(
+            columns=sql.SQL(", ").join(map(sql.Identifier, INSERT_COLUMNS)),
+            fields=sql.SQL(", ").join(sql.Identifier("s", f) for f in STANDARD_FIELDS),
+            sup=suppressing,
+        ),
+        [new_owner_id, plan.job_id, actor_id],
+    )

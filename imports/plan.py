@@ -1,0 +1,143 @@
+"""The SQL both the preview and the merge are made of (DESIGN §7).
+
+One description of "what this import does to a lead", used twice: the
+preview counts it over the staging table, the merge applies it. Sharing the
+expressions is what makes the preview exact.
+
+Terms: ``s`` is a staged row, ``l`` the existing lead with the same
+``email_key``. ``firsts`` are the first valid row of each email in the file;
+later rows with the same email are repeats and do nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from psycopg import sql
+
+from imports.staging import STANDARD_FIELDS, staging_identifier
+from leads.models import Lead
+
+OVERWRITE, FILL_BLANKS, KEEP = "overwrite", "fill_blanks", "keep"
+POLICIES = (OVERWRITE, FILL_BLANKS, KEEP)
+NAME_FIELDS = {"first_name", "last_name"}
+# Fields an import can change on an existing lead, with their default policy.
+UPDATABLE = [*STANDARD_FIELDS, "owner"]
+SUPPRESSING = ("unsubscribed", "bounced")
+
+
+def default_policy(name: str) -> str:
+    if name in NAME_FIELDS or name.startswith("cf:"):
+        return FILL_BLANKS
+    return OVERWRITE
+
+
+@dataclass(frozen=True)
+class Plan:
+    job_id: int
+    update_existing: bool
+    policies: dict[str, str] = field(default_factory=dict)
+    extra_tags: tuple[str, ...] = ()
+
+    def policy(self, name: str) -> str:
+        return self.policies.get(name) or default_policy(name)
+
+    @property
+    def staging(self) -> sql.Identifier:
+        return staging_identifier(self.job_id)
+
+    # --- row sets ----------------------------------------------------------------------------
+    def firsts_cte(self) -> sql.Composed:
+        """``firsts``: the first valid row of each email in the file, with its lead id or NULL."""
+        return sql.SQL(
+            "firsts AS MATERIALIZED ("
+            " SELECT DISTINCT ON (s.email_key) s.*, l.id AS lead_id"
+            " FROM {staging} s LEFT JOIN {lead} l ON l.email_key = s.email_key"
+            " WHERE s.email_key IS NOT NULL ORDER BY s.email_key, s.row_no)"
+        ).format(staging=self.staging, lead=sql.Identifier(Lead._meta.db_table))
+
+    # --- per-field expressions ---------------------------------------------------------------
+    def _text_change(self, name: str) -> tuple[sql.Composable, sql.Composable]:
+        """(condition that ``name`` changes, its new value) for a matched row."""
+        s, lf = sql.Identifier("s", name), sql.Identifier("l", name)
+        policy = self.policy(name)
+        if policy == OVERWRITE:
+            cond = sql.SQL("({s} <> '' AND {s} IS DISTINCT FROM {l})").format(s=s, l=lf)
+        elif policy == FILL_BLANKS:
+            cond = sql.SQL("({s} <> '' AND {l} = '')").format(s=s, l=lf)
+        else:
+            return sql.SQL("false"), lf
+        return cond, sql.SQL("CASE WHEN {c} THEN {s} ELSE {l} END").format(c=cond, s=s, l=lf)
+
+    def _owner_change(self) -> tuple[sql.Composable, sql.Composable]:
+        policy = self.policy("owner")
+        if policy == OVERWRITE:
+            cond = sql.SQL("(s.owner_id IS NOT NULL AND s.owner_id IS DISTINCT FROM l.owner_id)")
+        elif policy == FILL_BLANKS:
+            cond = sql.SQL("(s.owner_id IS NOT NULL AND l.owner_id IS NULL)")
+        else:
+            return sql.SQL("false"), sql.SQL("l.owner_id")
+        return cond, sql.SQL("CASE WHEN {c} THEN s.owner_id ELSE l.owner_id END").format(c=cond)
+
+    def _status_change(self) -> tuple[sql.Composable, sql.Composable]:
+        # A status column may only move a lead toward suppression.
+        cond = sql.SQL("(s.status IN ('unsubscribed', 'bounced') AND l.status = 'active')")
+        return cond, sql.SQL("CASE WHEN {c} THEN s.status ELSE l.status END").format(c=cond)
+
+    def _custom_new(self) -> sql.Composable:
+        overwrite = [
+            k[3:] for k, p in self.policies.items() if k.startswith("cf:") and p == OVERWRITE
+        ]
+        keep = [k[3:] for k, p in self.policies.items() if k.startswith("cf:") and p == KEEP]
+        return sql.SQL(
+            "(l.custom_fields || COALESCE((SELECT jsonb_object_agg(e.key, e.value)"
+            " FROM jsonb_each(s.custom_fields) e WHERE e.key = ANY({ow})"
+            " OR (NOT e.key = ANY({keep}) AND NOT l.custom_fields ? e.key)), '{{}}'::jsonb))"
+        ).format(ow=sql.Literal(overwrite), keep=sql.Literal(keep))
+
+    def changes(self) -> list[tuple[str, sql.Composable, sql.Composable, sql.Composable]]:
+        """[(field, condition, new value, old value)] over ``s`` joined to ``l``."""
+        out = []
+        for name in STANDARD_FIELDS:
+            cond, new = self._text_change(name)
+            out.append((name, cond, new, sql.Identifier("l", name)))
+        cond, new = self._owner_change()
+        out.append(("owner_id", cond, new, sql.SQL("l.owner_id")))
+        cond, new = self._status_change()
+        out.append(("status", cond, new, sql.SQL("l.status")))
+        new = self._custom_new()
+        out.append(
+            (
+                "custom_fields",
+                sql.SQL("({n} IS DISTINCT FROM l.custom_fields)").format(n=new),
+                new,
+                sql.SQL("l.custom_fields"),
+            )
+        )
+        return out
+
+    def any_field_change(self) -> sql.Composable:
+        return sql.SQL(" OR ").join(cond for _, cond, _, _ in self.changes())
+
+    def tag_names(self) -> sql.Composable:
+        """The tag names a staged row brings: its own plus the job's."""
+        return sql.SQL("(s.tags || {extra}::text[])").format(
+            extra=sql.Literal(list(self.extra_tags))
+        )
+
+    def new_tag_link(self) -> sql.Composable:
+        """True when the row would add a tag the lead does not have yet."""
+        return sql.SQL(
+            "EXISTS (SELECT 1 FROM unnest({names}) n(name)"
+            " LEFT JOIN leads_tag t ON lower(t.name) = lower(n.name)"
+            " WHERE t.id IS NULL OR NOT EXISTS (SELECT 1 FROM leads_leadtag lt"
+            " WHERE lt.lead_id = l.id AND lt.tag_id = t.id))"
+        ).format(names=self.tag_names())
+
+    def would_update(self) -> sql.Composable:
+        """A matched row changes its lead (fields or tags) under this plan."""
+        if not self.update_existing:
+            return sql.SQL("false")
+        return sql.SQL("({fields} OR {tags})").format(
+            fields=self.any_field_change(), tags=self.new_tag_link()
+        )

@@ -1,0 +1,155 @@
+"""Exact counts and the preview tabs, in SQL over the staging table.
+
+Counts add up (DESIGN §7): ``rows = created + updated + unchanged +
+skipped_existing + invalid + duplicates_in_file``; ``suppressed`` counts the
+valid first rows whose email is (or will stay) suppressed.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from psycopg import sql
+
+from imports.plan import Plan
+
+COUNT_KEYS = [
+    "rows", "created", "updated", "unchanged", "skipped_existing", "invalid",
+    "duplicates_in_file", "suppressed", "warnings", "list_added",
+]  # fmt: skip
+
+
+def _fetch(query: sql.Composable, params=None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params or [])
+        return cursor.fetchall()
+
+
+def preview_counts(plan: Plan, *, lead_list_id: int | None = None) -> dict[str, int]:
+    """Every count of the import, without writing anything. One scan of staging."""
+    list_added = sql.SQL("0")
+    if lead_list_id:
+        list_added = sql.SQL(
+            "count(*) FILTER (WHERE f.lead_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
+            " lists_listmembership m WHERE m.lead_list_id = {list} AND m.lead_id = f.lead_id))"
+        ).format(list=sql.Literal(lead_list_id))
+    query = sql.SQL(
+        "WITH {firsts}, decided AS ("
+        " SELECT s.lead_id, s.email_key,"
+        "  CASE WHEN s.lead_id IS NULL THEN 'created'"
+        "   WHEN NOT {update} THEN 'skipped_existing'"
+        "   WHEN {would} THEN 'updated' ELSE 'unchanged' END AS outcome,"
+        "  (EXISTS (SELECT 1 FROM leads_suppression x WHERE x.email_key = s.email_key)"
+        "   OR COALESCE(l.is_suppressed, false)) AS suppressed"
+        " FROM firsts s LEFT JOIN leads_lead l ON l.id = s.lead_id)"
+        " SELECT"
+        "  (SELECT count(*) FROM {staging}),"
+        "  count(*) FILTER (WHERE outcome = 'created'),"
+        "  count(*) FILTER (WHERE outcome = 'updated'),"
+        "  count(*) FILTER (WHERE outcome = 'unchanged'),"
+        "  count(*) FILTER (WHERE outcome = 'skipped_existing'),"
+        "  (SELECT count(*) FROM {staging} WHERE email_key IS NULL),"
+        "  (SELECT count(*) FROM {staging} WHERE email_key IS NOT NULL) - count(*),"
+        "  count(*) FILTER (WHERE suppressed),"
+        "  (SELECT count(*) FROM {staging} WHERE warnings IS NOT NULL),"
+        "  {list_added}"
+        " FROM decided f"
+    ).format(
+        firsts=plan.firsts_cte(),
+        update=sql.Literal(plan.update_existing),
+        would=plan.would_update(),
+        staging=plan.staging,
+        list_added=list_added,
+    )
+    [row] = _fetch(query)
+    return dict(zip(COUNT_KEYS, (int(v) for v in row), strict=True))
+
+
+def warning_groups(plan: Plan) -> list[tuple[str, str, int]]:
+    """(column, reason, rows) for every kind of warning, most frequent first."""
+    return _fetch(
+        sql.SQL(
+            "SELECT w->>'column', regexp_replace(w->>'reason', '“[^”]*”', '…', 'g'), count(*)"
+            " FROM {staging} s, jsonb_array_elements(s.warnings) w"
+            " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
+        ).format(staging=plan.staging)
+    )
+
+
+def invalid_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple[int, str]]:
+    """(row number, reason) of rejected rows, in file order."""
+    return _fetch(
+        sql.SQL(
+            "SELECT row_no, error FROM {staging} WHERE email_key IS NULL"
+            " ORDER BY row_no OFFSET %s LIMIT %s"
+        ).format(staging=plan.staging),
+        [offset, limit],
+    )
+
+
+def warning_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:
+    """(row number, column, value, reason) of every warning, in file order."""
+    return _fetch(
+        sql.SQL(
+            "SELECT s.row_no, w->>'column', w->>'value', w->>'reason'"
+            " FROM {staging} s, jsonb_array_elements(s.warnings) w"
+            " ORDER BY s.row_no OFFSET %s LIMIT %s"
+        ).format(staging=plan.staging),
+        [offset, limit],
+    )
+
+
+def repeat_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple[int, str, int]]:
+    """(row number, email, row it repeats) for later rows of an email already seen."""
+    return _fetch(
+        sql.SQL(
+            "SELECT row_no, email, first_row FROM ("
+            " SELECT row_no, email, min(row_no) OVER (PARTITION BY email_key) AS first_row"
+            " FROM {staging} WHERE email_key IS NOT NULL) r"
+            " WHERE row_no <> first_row ORDER BY row_no OFFSET %s LIMIT %s"
+        ).format(staging=plan.staging),
+        [offset, limit],
+    )
+
+
+def update_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:
+    """(row number, lead id, email, [(field, old, new)]) for rows that update a lead."""
+    if not plan.update_existing:
+        return []
+    changes = plan.changes()
+    pairs = sql.SQL(", ").join(
+        sql.SQL(
+            "CASE WHEN {c} THEN jsonb_build_array({f}, to_jsonb({o}), to_jsonb({n})) END"
+        ).format(c=cond, f=sql.Literal(name), o=old, n=new)
+        for name, cond, new, old in changes
+    )
+    rows = _fetch(
+        sql.SQL(
+            "WITH {firsts} SELECT s.row_no, l.id, l.email, jsonb_build_array({pairs}),"
+            " {tags} FROM firsts s JOIN leads_lead l ON l.id = s.lead_id"
+            " WHERE {would} ORDER BY s.row_no OFFSET %s LIMIT %s"
+        ).format(
+            firsts=plan.firsts_cte(),
+            pairs=pairs,
+            tags=plan.tag_names(),
+            would=plan.would_update(),
+        ),
+        [offset, limit],
+    )
+    return [
+        (row_no, lead_id, email, [c for c in diff if c], tags)
+        for row_no, lead_id, email, diff, tags in rows
+    ]
+
+
+def suppressed_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:
+    """(row number, email, reason) of valid first rows whose email stays suppressed."""
+    return _fetch(
+        sql.SQL(
+            "WITH {firsts} SELECT s.row_no, s.email, COALESCE(x.reason, 'suppressed lead')"
+            " FROM firsts s LEFT JOIN leads_suppression x ON x.email_key = s.email_key"
+            " LEFT JOIN leads_lead l ON l.id = s.lead_id"
+            " WHERE x.id IS NOT NULL OR COALESCE(l.is_suppressed, false)"
+            " ORDER BY s.row_no OFFSET %s LIMIT %s"
+        ).format(firsts=plan.firsts_cte()),
+        [offset, limit],
+    )

@@ -1,0 +1,64 @@
+"""Progress and heartbeat of a running job, on a second autocommit connection.
+
+The import's own transaction stays open until it commits; the page and the
+sweeper must see progress before that, so it is written on a separate
+connection, at most about once a second.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+from django.db import connection
+from psycopg import sql
+
+
+class ProgressReporter:
+    """``report(phase, done, total)``; ``cancel_requested()`` polls the job's flag."""
+
+    MIN_INTERVAL = 1.0
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self._last = 0.0
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        self._conn = psycopg.connect(**params, autocommit=True)
+        self._conn.execute(
+            sql.SQL("SET search_path TO {}, public").format(sql.Identifier(connection.schema_name))
+        )
+        self._conn.execute(
+            "INSERT INTO imports_importprogress (job_id, phase, rows_done, rows_total, started_at,"
+            " heartbeat_at) VALUES (%s, 'starting', 0, 0, now(), now())"
+            " ON CONFLICT (job_id) DO UPDATE SET phase = 'starting', rows_done = 0,"
+            " started_at = now(), heartbeat_at = now()",
+            [job_id],
+        )
+
+    def report(self, phase: str, done: int = 0, total: int = 0, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last < self.MIN_INTERVAL:
+            return
+        self._last = now
+        self._conn.execute(
+            "UPDATE imports_importprogress SET phase = %s, rows_done = %s, rows_total = %s,"
+            " heartbeat_at = now() WHERE job_id = %s",
+            [phase, done, total, self.job_id],
+        )
+
+    def cancel_requested(self) -> bool:
+        row = self._conn.execute(
+            "SELECT cancel_requested FROM imports_importjob WHERE id = %s", [self.job_id]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> ProgressReporter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,412 @@
+"""The import engine's workflow: one service per step, one guarded UPDATE per
+transition (DESIGN §7). The wizard, the ``import_leads`` command and the
+admin's import button all come through here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from imports import staging
+from imports.merge import merge
+from imports.models import ImportJob, ImportProgress
+from imports.plan import POLICIES, UPDATABLE, Plan
+from imports.preview import preview_counts
+from imports.progress import ProgressReporter
+from imports.reading import FileProfile, FileReadError, Limits, ReadOptions, iter_rows, sniff
+from imports.rowcleaning import MappedColumn, RowCleaner
+from leads.models import CustomField
+from lists.services import list_get_or_create
+from penguinleads.accounts.audit import audit_record
+from penguinleads.accounts.models import User
+from penguinleads.tenancy.locks import workspace_bulk_lock
+from penguinleads.tenancy.selectors import workspace_settings_current
+
+logger = logging.getLogger(__name__)
+S = ImportJob.Status
+
+
+class ImportCancelled(Exception):
+    """The person cancelled: the transaction rolls back, nothing is committed."""
+
+
+class TransitionRefused(Exception):
+    """The job is not in a state that allows this step (a double click, a stale page)."""
+
+
+def _transition(job_id: int, *, from_: Iterable[str], to: str, **fields) -> bool:
+    """One guarded ``UPDATE … WHERE status IN (…)``; True when this call moved the job."""
+    return bool(
+        ImportJob.objects.filter(pk=job_id, status__in=list(from_)).update(
+            status=to, updated_at=timezone.now(), **fields
+        )
+    )
+
+
+def workspace_limits() -> Limits:
+    settings = workspace_settings_current()
+    return Limits(
+        max_bytes=settings.import_max_file_mb * 1024 * 1024,
+        max_rows=settings.import_max_rows,
+        max_columns=settings.import_max_columns,
+    )
+
+
+def clean_file_name(name: str) -> str:
+    """A safe display and storage name: no directories, no control characters."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(
+        ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C"
+    )
+    return (get_valid_filename(base.strip(" .")) or "upload")[-200:]
+
+
+def _profile_json(profile: FileProfile) -> dict:
+    from dataclasses import asdict
+
+    return asdict(profile)
+
+
+def _profile(job: ImportJob) -> FileProfile:
+    return FileProfile(**job.profile)
+
+
+def _opener(job: ImportJob):
+    storage = storages["private"]
+    return lambda: storage.open(job.file_path, "rb")
+
+
+# --- 1. upload ---------------------------------------------------------------------------------
+def import_job_create(
+    *,
+    actor: User | None,
+    stream: IO[bytes],
+    file_name: str,
+    size: int,
+    source: str = ImportJob.Source.WIZARD,
+    options: ReadOptions | None = None,
+) -> ImportJob:
+    """Store the upload privately and read its profile.
+
+    Raises ``FileReadError`` (nothing kept) when the file is over the size
+    limit — checked from ``size`` before a byte is stored — or unreadable.
+    """
+    limits = workspace_limits()
+    if size > limits.max_bytes:
+        raise FileReadError(
+            f"The file is {size / 1024**2:,.0f} MB; this workspace accepts files up to "
+            f"{limits.max_bytes // 1024**2:,} MB. Split it or ask an Owner to raise the limit."
+        )
+    name = clean_file_name(file_name)
+    job = ImportJob.objects.create(created_by=actor, file_name=name, file_size=size, source=source)
+    storage = storages["private"]
+    try:
+        job.file_path = storage.save(f"{connection.schema_name}/imports/{job.pk}/{name}", stream)
+        profile = sniff(
+            _opener(job), name=name, size=size, options=options or ReadOptions(), limits=limits
+        )
+    except FileReadError:
+        if job.file_path:
+            storage.delete(job.file_path)
+        job.delete()
+        raise
+    job.profile = _profile_json(profile)
+    job.save(update_fields=["file_path", "profile"])
+    return job
+
+
+def import_job_reread(*, job: ImportJob, options: ReadOptions) -> ImportJob:
+    """Read the file again with the person's encoding, delimiter, header row or sheet."""
+    if job.status not in (S.UPLOADED, S.MAPPED, S.PREVIEWED):
+        raise TransitionRefused("This import can no longer be changed.")
+    profile = sniff(
+        _opener(job),
+        name=job.file_name,
+        size=job.file_size,
+        options=options,
+        limits=workspace_limits(),
+    )
+    _transition(job.pk, from_=[job.status], to=S.UPLOADED)
+    ImportJob.objects.filter(pk=job.pk).update(profile=_profile_json(profile), mapping=[])
+    job.refresh_from_db()
+    return job
+
+
+# --- 2. mapping --------------------------------------------------------------------------------
+def import_job_map(
+    *,
+    job: ImportJob,
+    actor: User | None,
+    mapping: list[dict],
+    new_fields: dict[int, tuple[str, str]] | None = None,
+) -> ImportJob:
+    """Confirm the mapping ``[{column, header, target}]``; create the new custom fields asked for.
+
+    ``new_fields`` maps a column index to (label, type) for "new custom field"
+    targets. Exactly one column must be Email.
+    """
+    headers = job.profile["headers"]
+    targets = [m["target"] for m in mapping]
+    if targets.count("email") != 1:
+        raise ValidationError("Map exactly one column to Email: it identifies each lead.")
+    for m in mapping:
+        if not 0 <= int(m["column"]) < len(headers):
+            raise ValidationError(f"Column {m['column']} is not in the file.")
+    with transaction.atomic():
+        for column, (label, field_type) in (new_fields or {}).items():
+            from leads.custom_fields import custom_field_create
+
+            field = custom_field_create(actor=actor, label=label, field_type=field_type)
+            for m in mapping:
+                if int(m["column"]) == column:
+                    m["target"] = f"cf:{field.key}"
+        known = set(CustomField.objects.values_list("key", flat=True))
+        for m in mapping:
+            if m["target"].startswith("cf:") and m["target"][3:] not in known:
+                raise ValidationError(f"There is no custom field “{m['target'][3:]}”.")
+        if not _transition(
+            job.pk, from_=[S.UPLOADED, S.MAPPED, S.PREVIEWED], to=S.MAPPED, mapping=mapping
+        ):
+            raise TransitionRefused("This import can no longer be changed.")
+        staging.staging_drop(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+# --- 3. options --------------------------------------------------------------------------------
+def import_job_configure(
+    *,
+    job: ImportJob,
+    actor: User | None,
+    on_existing: str = ImportJob.OnExisting.UPDATE,
+    policies: dict[str, str] | None = None,
+    extra_tags: list[str] | None = None,
+    lead_list_id: int | None = None,
+    new_list_name: str = "",
+    new_owner_id: int | None = None,
+    day_first: bool | None = None,
+) -> ImportJob:
+    """Existing-lead handling, per-field policies, tags, list and owner for new leads."""
+    policies = {k: v for k, v in (policies or {}).items() if v}
+    for name, policy in policies.items():
+        if policy not in POLICIES or not (name in UPDATABLE or name.startswith("cf:")):
+            raise ValidationError(f"“{policy}” is not a policy for {name}.")
+    with transaction.atomic():
+        if new_list_name.strip():
+            lead_list_id = list_get_or_create(actor=actor, name=new_list_name)[0].pk
+        if not _transition(
+            job.pk,
+            from_=[S.MAPPED, S.PREVIEWED],
+            to=S.MAPPED,
+            on_existing=on_existing,
+            policies=policies,
+            extra_tags=[t.strip() for t in extra_tags or [] if t.strip()],
+            lead_list_id=lead_list_id,
+            new_owner_id=new_owner_id,
+            day_first=day_first,
+        ):
+            raise TransitionRefused(
+                "Map the columns first, or this import can no longer be changed."
+            )
+    job.refresh_from_db()
+    return job
+
+
+def plan_for(job: ImportJob) -> Plan:
+    return Plan(
+        job_id=job.pk,
+        update_existing=job.on_existing == ImportJob.OnExisting.UPDATE,
+        policies=job.policies,
+        extra_tags=tuple(job.extra_tags),
+    )
+
+
+# --- 4. staging and preview --------------------------------------------------------------------
+def _owners_lookup() -> dict[str, int]:
+    """Lower-cased email and full name → user id; ambiguous names left out (they warn)."""
+    lookup: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    for user_id, email, name in User.objects.filter(is_active=True).values_list(
+        "id", "email", "full_name"
+    ):
+        lookup[email.casefold()] = user_id
+        key = name.strip().casefold()
+        if key:
+            seen_names[key] = -1 if key in seen_names else user_id
+    lookup.update({k: v for k, v in seen_names.items() if v != -1 and k not in lookup})
+    return lookup
+
+
+def stage(job: ImportJob, progress: ProgressReporter | None = None) -> int:
+    """Read, clean and COPY the whole file into the job's staging table; return rows staged.
+
+    Raises ``FileReadError`` naming the row for a file that turns bad midway,
+    and ``ImportCancelled`` when the person cancels.
+    """
+    settings = workspace_settings_current()
+    cleaner = RowCleaner(
+        mapping=[MappedColumn(int(m["column"]), m["header"], m["target"]) for m in job.mapping],
+        custom_fields=CustomField.objects.all(),
+        owners=_owners_lookup(),
+        region=settings.default_phone_region,
+        day_first=job.day_first,
+    )
+    profile = _profile(job)
+    total = profile.approx_rows
+    staging.staging_create(job.pk)
+
+    def rows():
+        for count, row in enumerate(iter_rows(_opener(job), profile, limits=workspace_limits()), 1):
+            if progress and count % 5000 == 0:
+                progress.report("reading", count, total)
+                if progress.cancel_requested():
+                    raise ImportCancelled
+            yield row
+
+    staged = staging.staging_copy(job.pk, cleaner.stage(rows()))
+    staging.staging_index(job.pk)
+    return staged
+
+
+def import_job_preview(*, job_id: int) -> ImportJob:
+    """Stage the whole file and compute the exact preview counts (mapped → previewed).
+
+    A file that cannot be read sends the job back to ``mapped`` with the
+    error, so the person can fix the options and try again.
+    """
+    if not _transition(job_id, from_=[S.MAPPED, S.PREVIEWED], to=S.PREVIEWING, error=""):
+        raise TransitionRefused("This import is not ready for a preview.")
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        with ProgressReporter(job.pk) as progress, transaction.atomic():
+            stage(job, progress)
+            progress.report("counting", force=True)
+            counts = preview_counts(plan_for(job), lead_list_id=job.lead_list_id)
+    except (FileReadError, ImportCancelled) as exc:
+        message = getattr(exc, "message", "") or str(exc) or "Preview cancelled."
+        _transition(
+            job_id, from_=[S.PREVIEWING], to=S.MAPPED, error=message, cancel_requested=False
+        )
+        job.refresh_from_db()
+        return job
+    _transition(job_id, from_=[S.PREVIEWING], to=S.PREVIEWED, preview_counts=counts)
+    job.refresh_from_db()
+    return job
+
+
+# --- 5. confirm and run ------------------------------------------------------------------------
+def import_job_confirm(*, job: ImportJob, actor: User | None) -> bool:
+    """previewed → queued, and defer the run. False when already confirmed (a double click).
+
+    The job is deferred in the same transaction as the transition, with a
+    queueing lock on the job: however many clicks, one run.
+    """
+    from imports.tasks import import_job_execute
+
+    with transaction.atomic():
+        if not _transition(job.pk, from_=[S.PREVIEWED], to=S.QUEUED):
+            return False
+        import_job_execute.configure(
+            queueing_lock=f"import_job:{connection.schema_name}:{job.pk}"
+        ).defer(schema_name=connection.schema_name, job_id=job.pk)
+    return True
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a queued import: one transaction under the workspace's bulk lock.
+
+    Re-stages the file when its staging table is gone (command path, or
+    expired), merges, records the final counts and any drift from the
+    preview, and drops the staging table. Cancel or any failure rolls back
+    everything: the import commits whole or not at all.
+    """
+    if not _transition(job_id, from_=[S.QUEUED], to=S.RUNNING, started_at=timezone.now()):
+        return ImportJob.objects.get(pk=job_id)
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        with ProgressReporter(job.pk) as progress, transaction.atomic():
+            progress.report("waiting for other imports", force=True)
+            workspace_bulk_lock()
+            if not staging.staging_exists(job.pk):
+                stage(job, progress)
+            if progress.cancel_requested():
+                raise ImportCancelled
+
+            def phase(name: str) -> None:
+                progress.report(name, force=True)
+                if progress.cancel_requested():
+                    raise ImportCancelled
+
+            counts = merge(
+                plan_for(job),
+                actor_id=job.created_by_id,
+                new_owner_id=job.new_owner_id,
+                lead_list_id=job.lead_list_id,
+                phase=phase,
+            )
+            drift = {
+                k: counts.get(k, 0) - v
+                for k, v in job.preview_counts.items()
+                if counts.get(k, 0) != v
+            }
+            undo_days = workspace_settings_current().undo_window_days
+            staging.staging_drop(job.pk)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=S.COMPLETED,
+                counts=counts,
+                drift=drift if job.preview_counts else {},
+                finished_at=timezone.now(),
+                undo_until=timezone.now() + timedelta(days=undo_days),
+                updated_at=timezone.now(),
+            )
+            job.refresh_from_db()
+            audit_record(
+                actor=job.created_by,
+                verb="import_completed",
+                target=job,
+                count=counts["created"] + counts["updated"],
+                details=counts,
+            )
+            progress.report("done", counts["rows"], counts["rows"], force=True)
+    except ImportCancelled:
+        _transition(job_id, from_=[S.RUNNING], to=S.CANCELLED, finished_at=timezone.now())
+        staging.staging_drop(job_id)
+    except FileReadError as exc:
+        _transition(
+            job_id, from_=[S.RUNNING], to=S.FAILED, error=exc.message, finished_at=timezone.now()
+        )
+    except Exception as exc:
+        logger.exception("Import %s failed", job_id)
+        _transition(
+            job_id,
+            from_=[S.RUNNING],
+            to=S.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+        )
+    return ImportJob.objects.get(pk=job_id)
+
+
+def import_job_cancel(*, job: ImportJob) -> None:
+    """Ask a previewing or running job to stop; a queued one is cancelled at once."""
+    if _transition(job.pk, from_=[S.QUEUED, S.UPLOADED, S.MAPPED, S.PREVIEWED], to=S.CANCELLED):
+        staging.staging_drop(job.pk)
+        return
+    ImportJob.objects.filter(pk=job.pk, status__in=[S.PREVIEWING, S.RUNNING]).update(
+        cancel_requested=True
+    )
+
+
+def import_job_progress(job: ImportJob) -> ImportProgress | None:
+    return ImportProgress.objects.filter(job_id=job.pk).first()
