@@ -1,5 +1,6 @@
 """Pick the workspace from the host; explain unknown and deactivated ones."""
 
+from django.conf import settings
 from django.db import connection
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
@@ -8,21 +9,27 @@ from django_tenants.middleware.main import TenantMainMiddleware
 class WorkspaceMiddleware(TenantMainMiddleware):
     """django-tenants' routing, with friendly pages instead of bare 404s.
 
-    An unknown subdomain gets a "no workspace here" page (status 404) linking
-    to the public site; a deactivated workspace gets a notice (status 403)
-    and none of its pages, sign-in included.
+    The bare domain (``BASE_DOMAIN``) is the public site, served on the
+    public schema with the public URLconf whether or not a public Workspace
+    row exists (provisioning never creates one, and request.tenant stays
+    unset there). An unknown subdomain gets a "no workspace here" page
+    (status 404) linking to the public site; a deactivated workspace gets a
+    notice (status 403) and none of its pages, sign-in included.
     """
 
     def no_tenant_found(self, request, hostname):
         connection.set_schema_to_public()
+        if hostname == settings.BASE_DOMAIN:
+            self.setup_url_routing(request, force_public=True)
+            return None
         return render(request, "tenancy/workspace_missing.html", {"hostname": hostname}, status=404)
 
     def process_request(self, request):
         response = super().process_request(request)
         if response is not None:
             return response
-        workspace = request.tenant
-        if not workspace.is_public and not workspace.is_active:
+        workspace = getattr(request, "tenant", None)
+        if workspace is not None and not workspace.is_public and not workspace.is_active:
             return render(
                 request, "tenancy/workspace_inactive.html", {"workspace": workspace}, status=403
             )

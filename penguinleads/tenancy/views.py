@@ -44,7 +44,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenancy/home.html")
+    from penguinleads.accounts.models import User
+
+    team_size = User.objects.filter(is_active=True).count()
+    return render(request, "tenancy/home.html", {"team_size": team_size})
 
 
 @login_required
