@@ -42,6 +42,7 @@ def run() -> int:
     """Migrate, provision the demo workspace, serve on :8000 with one worker."""
     os.environ.setdefault("DJANGO_DEBUG", "1")
     port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("SITE_PORT", port)
     base = os.environ.get("BASE_DOMAIN", "localhost")
 
     def body() -> int:

@@ -30,6 +30,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
 
 # Each workspace is <slug>.<BASE_DOMAIN>; the bare domain is the public site.
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
+# The port links in emails carry when the site is not on 80/443 (development: 8000).
+SITE_PORT = os.environ.get("SITE_PORT", "")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"] + [
     h for h in os.environ.get("DJANGO_EXTRA_HOSTS", "").split(",") if h
 ]
