@@ -11,18 +11,29 @@ from django.db import connection
 from django_tenants.utils import get_public_schema_name
 
 
+def may_use_admin(user) -> bool:
+    """Superusers anywhere; in a workspace, people holding ``accounts.use_admin``."""
+    if not (user.is_active and user.is_authenticated):
+        return False
+    if connection.schema_name == get_public_schema_name():
+        return user.is_superuser
+    return user.is_superuser or user.has_perm("accounts.use_admin")
+
+
 class PenguinAdminSite(admin.AdminSite):
     site_header = "PenguinLeads administration"
     site_title = "PenguinLeads admin"
     index_title = "Administration"
 
+    @property
+    def login_form(self):
+        # Imported late: this module loads with the app registry, before models.
+        from penguinleads.accounts.forms import AdminSignInForm
+
+        return AdminSignInForm
+
     def has_permission(self, request) -> bool:
-        user = request.user
-        if not (user.is_active and user.is_authenticated):
-            return False
-        if connection.schema_name == get_public_schema_name():
-            return user.is_superuser
-        return user.is_superuser or user.has_perm("accounts.use_admin")
+        return may_use_admin(request.user)
 
     def each_context(self, request):
         context = super().each_context(request)

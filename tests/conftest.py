@@ -31,6 +31,8 @@ def role_email(role: str, slug: str) -> str:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Provision the session workspaces after pytest-django built the test database."""
+    if not connection.settings_dict["NAME"].startswith("test"):
+        pytest.exit("Refusing to provision test workspaces in a non-test database.")
     with django_db_blocker.unblock():
         for slug, name in [("alpha", "Alpha Corp"), ("beta", "Beta Ltd")]:
             result = workspace_provision(

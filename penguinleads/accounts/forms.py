@@ -118,3 +118,17 @@ class RoleForm(BootstrapFieldsMixin, RoleChoiceMixin, forms.Form):
 
 class InvitationAcceptForm(BootstrapFieldsMixin, SetPasswordForm):
     """The invited person's first password; Django's password validators apply."""
+
+
+class AdminSignInForm(SignInForm):
+    """The Django admin's sign-in: our throttled form, admitting whoever may use that admin.
+
+    (Django's own admin form demands ``is_staff``, which workspace people never have.)
+    """
+
+    def confirm_login_allowed(self, user):
+        from penguinleads.admin_site import may_use_admin
+
+        super().confirm_login_allowed(user)
+        if not may_use_admin(user):
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
