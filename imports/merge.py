@@ -154,11 +154,22 @@ def merge(
 
 def _update_existing(cursor, plan: Plan) -> None:
     changes = plan.changes()
+    phone_cond, _ = plan._text_change("phone")
+    # phone_e164 follows phone; recorded too, so undo restores both.
+    recorded = [
+        *changes,
+        (
+            "phone_e164",
+            phone_cond,
+            sql.SQL("CASE WHEN {c} THEN s.phone_e164 ELSE l.phone_e164 END").format(c=phone_cond),
+            sql.SQL("l.phone_e164"),
+        ),
+    ]
     values = sql.SQL(", ").join(
         sql.SQL("({f}, {c}, to_jsonb({o}), to_jsonb({n}))").format(
             f=sql.Literal(name), c=cond, o=old, n=new
         )
-        for name, cond, new, old in changes
+        for name, cond, new, old in recorded
     )
     # What undo needs: every changed field's old and new value.
     cursor.execute(
@@ -174,7 +185,6 @@ def _update_existing(cursor, plan: Plan) -> None:
     assignments = sql.SQL(", ").join(
         sql.SQL("{f} = {n}").format(f=sql.Identifier(name), n=new) for name, _, new, _ in changes
     )
-    phone_cond, _ = plan._text_change("phone")
     cursor.execute(
         sql.SQL(
             "UPDATE leads_lead l SET {assign}, phone_e164 = CASE WHEN {phone} THEN s.phone_e164"
@@ -194,7 +204,7 @@ def _insert_new(cursor, plan: Plan, actor_id: int | None, new_owner_id: int | No
             " SELECT s.email, s.email_key, {fields}, s.phone_e164,"
             " CASE WHEN s.status = ANY({sup}) THEN s.status"
             "  WHEN x.reason = ANY({sup}) THEN x.reason ELSE 'active' END,"
-            " (x.id IS NOT NULL OR s.status = ANY({sup})),"
+            " (x.id IS NOT NULL OR COALESCE(s.status = ANY({sup}), false)),"
             " COALESCE(s.owner_id, %s), 'import', %s, %s, s.custom_fields, now(), now(), 1"
             " FROM _import_firsts s LEFT JOIN leads_suppression x ON x.email_key = s.email_key"
             " WHERE s.outcome = 'created' ORDER BY s.email_key"

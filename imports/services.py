@@ -143,6 +143,39 @@ def import_job_reread(*, job: ImportJob, options: ReadOptions) -> ImportJob:
     return job
 
 
+def auto_mapping(job: ImportJob) -> list[dict]:
+    """The proposed mapping ``[{column, header, target, confidence, reason}]`` for the file.
+
+    A mapping confirmed earlier for the same headers (any order) wins; else
+    the automatic proposals (imports.mapping). Targets the engine cannot take
+    without a person's choice (a new custom field) come back as ``ignore``
+    with the proposal kept in ``suggested``.
+    """
+    from imports.mapping import header_signature, propose_mapping
+    from imports.models import SavedMapping
+
+    headers = job.profile["headers"]
+    saved = SavedMapping.objects.filter(signature=header_signature(headers)).first()
+    proposals = propose_mapping(
+        headers,
+        job.profile["sample_rows"],
+        custom_fields=list(CustomField.objects.all()),
+        owners=list(User.objects.filter(is_active=True)),
+    )
+    mapping = []
+    for p in proposals:
+        entry = {
+            "column": p.column, "header": p.header, "target": p.target,
+            "confidence": round(p.confidence, 2), "reason": p.reason,
+        }  # fmt: skip
+        if saved and p.header in saved.mapping:
+            entry.update(target=saved.mapping[p.header], confidence=1.0, reason="remembered")
+        if entry["target"].startswith("new_cf:") or entry["target"] == "email_secondary":
+            entry["suggested"], entry["target"] = entry["target"], "ignore"
+        mapping.append(entry)
+    return mapping
+
+
 # --- 2. mapping --------------------------------------------------------------------------------
 def import_job_map(
     *,
@@ -263,11 +296,14 @@ def stage(job: ImportJob, progress: ProgressReporter | None = None) -> int:
         day_first=job.day_first,
     )
     profile = _profile(job)
-    total = profile.approx_rows
+    total = profile.approx_rows or 0
+    # Everything that queries the database happens before the COPY starts: the
+    # connection is busy streaming until the last row is written.
+    limits = workspace_limits()
     staging.staging_create(job.pk)
 
     def rows():
-        for count, row in enumerate(iter_rows(_opener(job), profile, limits=workspace_limits()), 1):
+        for count, row in enumerate(iter_rows(_opener(job), profile, limits=limits), 1):
             if progress and count % 5000 == 0:
                 progress.report("reading", count, total)
                 if progress.cancel_requested():
@@ -306,17 +342,20 @@ def import_job_preview(*, job_id: int) -> ImportJob:
 
 
 # --- 5. confirm and run ------------------------------------------------------------------------
-def import_job_confirm(*, job: ImportJob, actor: User | None) -> bool:
+def import_job_confirm(*, job: ImportJob, actor: User | None, defer: bool = True) -> bool:
     """previewed → queued, and defer the run. False when already confirmed (a double click).
 
     The job is deferred in the same transaction as the transition, with a
-    queueing lock on the job: however many clicks, one run.
+    queueing lock on the job: however many clicks, one run. ``defer=False``
+    is for the command, which runs the job in its own process.
     """
     from imports.tasks import import_job_execute
 
     with transaction.atomic():
         if not _transition(job.pk, from_=[S.PREVIEWED], to=S.QUEUED):
             return False
+        if not defer:
+            return True
         import_job_execute.configure(
             queueing_lock=f"import_job:{connection.schema_name}:{job.pk}"
         ).defer(schema_name=connection.schema_name, job_id=job.pk)
@@ -410,3 +449,35 @@ def import_job_cancel(*, job: ImportJob) -> None:
 
 def import_job_progress(job: ImportJob) -> ImportProgress | None:
     return ImportProgress.objects.filter(job_id=job.pk).first()
+
+
+# --- 6. undo -----------------------------------------------------------------------------------
+def import_job_undo(*, job: ImportJob, actor: User | None) -> ImportJob:
+    """completed → undoing → undone (or undo_failed), in one transaction under the bulk lock.
+
+    Refused after the undo window. The report says what was undone and what
+    was left alone because someone changed it since.
+    """
+    from imports.undo import undo_apply
+
+    if job.undo_until and job.undo_until < timezone.now():
+        raise TransitionRefused("The undo window of this import has closed.")
+    if not _transition(job.pk, from_=[S.COMPLETED, S.UNDO_FAILED], to=S.UNDOING):
+        raise TransitionRefused("Only a completed import can be undone.")
+    try:
+        with transaction.atomic():
+            workspace_bulk_lock()
+            report = undo_apply(job)
+            _transition(job.pk, from_=[S.UNDOING], to=S.UNDONE, undo_report=report)
+            audit_record(
+                actor=actor,
+                verb="import_undone",
+                target=job,
+                count=report["created_deleted"] + report["fields_restored"],
+                details=report,
+            )
+    except Exception as exc:
+        logger.exception("Undo of import %s failed", job.pk)
+        _transition(job.pk, from_=[S.UNDOING], to=S.UNDO_FAILED, error=f"Undo failed: {exc}"[:2000])
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,226 @@
+"""The import engine end to end, through its services, on real PostgreSQL."""
+
+import io
+
+import pytest
+
+from imports.models import ImportChange, ImportJob
+from imports.services import (
+    import_job_configure,
+    import_job_confirm,
+    import_job_create,
+    import_job_map,
+    import_job_preview,
+    import_job_run,
+    import_job_undo,
+)
+from leads.models import Lead, LeadTag, Suppression
+from lists.models import LeadList
+from penguinleads.accounts.models import AuditEvent
+from tests.factories import CustomFieldFactory, LeadFactory, TagFactory
+
+HEADER = "Email,First name,Last name,Company,Phone,Tags,Status\n"
+
+
+def make_job(users, text: str, *, name="leads.csv", targets=None, **options):
+    data = text.encode("utf-8")
+    job = import_job_create(
+        actor=users["Member"], stream=io.BytesIO(data), file_name=name, size=len(data)
+    )
+    headers = job.profile["headers"]
+    targets = targets or {
+        "Email": "email", "First name": "first_name", "Last name": "last_name",
+        "Company": "company", "Phone": "phone", "Tags": "tags", "Status": "status",
+    }  # fmt: skip
+    mapping = [
+        {"column": i, "header": h, "target": targets.get(h, "ignore")}
+        for i, h in enumerate(headers)
+    ]
+    job = import_job_map(job=job, actor=users["Member"], mapping=mapping)
+    return import_job_configure(job=job, actor=users["Member"], **options)
+
+
+def run(job):
+    job = import_job_preview(job_id=job.pk)
+    assert job.status == "previewed", job.error
+    assert import_job_confirm(job=job, actor=None)
+    return import_job_run(job_id=job.pk)
+
+
+def counts_add_up(c: dict) -> bool:
+    parts = ("created", "updated", "unchanged", "skipped_existing", "invalid", "duplicates_in_file")
+    return c["rows"] == sum(c[k] for k in parts)
+
+
+def test_preview_counts_exactly_what_the_import_then_does(workspace, users):
+    LeadFactory(email="known@example.com", first_name="", last_name="", company="Old Co")
+    LeadFactory(email="same@example.com", first_name="Sam", company="Same Co")
+    text = HEADER + (
+        "new@example.com,Nora,New,Acme,+33 6 12 34 56 78,VIP; Cold,\n"
+        "KNOWN@example.com,Kim,Known,New Co,,,\n"
+        "same@example.com,Sam,,Same Co,,,\n"
+        "new@EXAMPLE.com,Repeat,,,,,\n"
+        "not-an-email,Bad,,,,,\n"
+        ",Missing,,,,,\n"
+        ",,,,,,\n"
+    )
+    job = make_job(users, text)
+    job = import_job_preview(job_id=job.pk)
+    expected = {
+        "rows": 6, "created": 1, "updated": 1, "unchanged": 1, "skipped_existing": 0,
+        "invalid": 2, "duplicates_in_file": 1,
+    }  # fmt: skip
+    assert {k: job.preview_counts[k] for k in expected} == expected
+    assert counts_add_up(job.preview_counts)
+    assert import_job_confirm(job=job, actor=None)
+    job = import_job_run(job_id=job.pk)
+    assert job.status == "completed", job.error
+    assert {k: job.counts[k] for k in expected} == expected
+    assert job.drift == {}
+    new = Lead.objects.get(email_key="new@example.com")
+    assert (new.first_name, new.phone_e164, new.source) == ("Nora", "+33612345678", "import")
+    assert sorted(new.tags.values_list("name", flat=True)) == ["Cold", "VIP"]
+    known = Lead.objects.get(email_key="known@example.com")
+    # Names fill blanks; other fields overwrite (DESIGN §7 defaults).
+    assert (known.first_name, known.last_name, known.company) == ("Kim", "Known", "New Co")
+    assert AuditEvent.objects.filter(verb="import_completed").exists()
+
+
+def test_skip_existing_leaves_known_leads_untouched(workspace, users):
+    LeadFactory(email="known@example.com", company="Old Co")
+    job = run(make_job(users, HEADER + "known@example.com,,,New Co,,,\n", on_existing="skip"))
+    assert (job.counts["skipped_existing"], job.counts["updated"]) == (1, 0)
+    assert Lead.objects.get().company == "Old Co"
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [("overwrite", "New Co"), ("fill_blanks", "Old Co"), ("keep", "Old Co")],
+)
+def test_each_policy_on_a_filled_field(workspace, users, policy, expected):
+    LeadFactory(email="known@example.com", company="Old Co")
+    run(make_job(users, HEADER + "known@example.com,,,New Co,,,\n", policies={"company": policy}))
+    assert Lead.objects.get().company == expected
+
+
+def test_a_blank_cell_never_erases(workspace, users):
+    LeadFactory(email="known@example.com", company="Old Co")
+    job = run(
+        make_job(users, HEADER + "known@example.com,,,,,,\n", policies={"company": "overwrite"})
+    )
+    assert job.counts["unchanged"] == 1
+    assert Lead.objects.get().company == "Old Co"
+
+
+def test_a_suppressed_email_stays_suppressed_even_after_its_lead_was_deleted(workspace, users):
+    Suppression.objects.create(email_key="gone@example.com", reason="unsubscribed")
+    job = run(make_job(users, HEADER + "gone@example.com,Back,,,,,active\n"))
+    lead = Lead.objects.get(email_key="gone@example.com")
+    assert (lead.status, lead.is_suppressed) == ("unsubscribed", True)
+    assert job.counts["suppressed"] == 1
+
+
+def test_a_status_column_only_moves_toward_suppression(workspace, users):
+    LeadFactory(email="a@example.com", status="bounced", is_suppressed=True)
+    LeadFactory(email="b@example.com")
+    run(make_job(users, HEADER + "a@example.com,,,,,,active\nb@example.com,,,,,,unsubscribed\n"))
+    assert Lead.objects.get(email_key="a@example.com").status == "bounced"
+    b = Lead.objects.get(email_key="b@example.com")
+    assert (b.status, b.is_suppressed) == ("unsubscribed", True)
+    assert Suppression.objects.filter(email_key="b@example.com").exists()
+
+
+def test_bad_values_import_blank_with_a_warning_naming_row_and_column(workspace, users):
+    CustomFieldFactory(key="seats", label="Seats", field_type="number")
+    text = "Email,Seats,Status\nok@example.com,lots,zombie\n"
+    job = make_job(users, text, targets={"Email": "email", "Seats": "cf:seats", "Status": "status"})
+    job = run(job)
+    assert (job.counts["created"], job.counts["warnings"]) == (1, 1)
+    lead = Lead.objects.get()
+    assert lead.custom_fields == {} and lead.status == "active"
+
+
+def test_formula_prefix_is_undone_on_import(workspace, users):
+    run(make_job(users, HEADER + "f@example.com,'=SUM(A1),,'+Acme,'+33 6 12 34 56 78,,\n"))
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.company, lead.phone) == ("=SUM(A1)", "+Acme", "+33 6 12 34 56 78")
+
+
+def test_tags_append_and_the_list_gets_every_lead_of_the_file(workspace, users):
+    TagFactory(name="vip")
+    LeadFactory(email="known@example.com", tags=[TagFactory(name="Old")])
+    job = make_job(
+        users,
+        HEADER + "known@example.com,,,,,VIP,\nnew@example.com,,,,,,\n",
+        extra_tags=["Webinar"],
+        new_list_name="Webinar 2026",
+    )
+    job = run(job)
+    known = Lead.objects.get(email_key="known@example.com")
+    assert set(known.tags.values_list("name", flat=True)) == {"Old", "vip", "Webinar"}
+    lead_list = LeadList.objects.get(name="Webinar 2026")
+    assert lead_list.member_count == 2 == job.counts["list_added"]
+
+
+def test_a_double_confirm_imports_once(workspace, users):
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    job = import_job_preview(job_id=make_job(users, HEADER + "a@example.com,,,,,,\n").pk)
+    assert import_job_confirm(job=job, actor=None) is True
+    assert import_job_confirm(job=job, actor=None) is False
+    assert ProcrastinateJob.objects.filter(task_name="imports.import_job_execute").count() == 1
+    import_job_run(job_id=job.pk)
+    assert import_job_run(job_id=job.pk).status == "completed"
+    assert Lead.objects.count() == 1
+
+
+def test_drift_between_preview_and_confirm_is_reported(workspace, users):
+    job = import_job_preview(job_id=make_job(users, HEADER + "a@example.com,,,Acme,,,\n").pk)
+    assert job.preview_counts["created"] == 1
+    LeadFactory(email="a@example.com", company="Other")  # someone adds it meanwhile
+    import_job_confirm(job=job, actor=None)
+    job = import_job_run(job_id=job.pk)
+    assert job.counts["created"] == 0 and job.counts["updated"] == 1
+    assert job.drift == {"created": -1, "updated": 1}
+
+
+def test_undo_removes_creates_restores_updates_and_leaves_later_edits_alone(workspace, users):
+    from leads.services import lead_update
+
+    LeadFactory(email="a@example.com", company="Old A")
+    LeadFactory(email="b@example.com", company="Old B")
+    text = HEADER + (
+        "a@example.com,,,New A,,VIP,\nb@example.com,,,New B,,,\n"
+        "c@example.com,,,,,,\nd@example.com,,,,,,\n"
+    )
+    job = run(make_job(users, text, new_list_name="Undo me"))
+    assert (job.counts["created"], job.counts["updated"]) == (2, 2)
+    b = Lead.objects.get(email_key="b@example.com")
+    lead_update(actor=None, lead=b, data={"company": "Edited B"}, expected_version=b.version)
+    d = Lead.objects.get(email_key="d@example.com")
+    lead_update(actor=None, lead=d, data={"first_name": "Dee"}, expected_version=d.version)
+    assert ImportChange.objects.filter(job=job).count() == 2
+    job = import_job_undo(job=job, actor=users["Admin"])
+    assert job.status == "undone", job.error
+    assert job.undo_report == {
+        "fields_restored": 1, "fields_kept": 1, "memberships_removed": 4, "tags_removed": 1,
+        "created_deleted": 1, "created_kept": 1,
+    }  # fmt: skip
+    assert Lead.objects.get(email_key="a@example.com").company == "Old A"
+    assert Lead.objects.get(email_key="b@example.com").company == "Edited B"
+    assert set(Lead.objects.values_list("email_key", flat=True)) == {
+        "a@example.com", "b@example.com", "d@example.com",
+    }  # fmt: skip
+    assert not LeadTag.objects.exists()
+    assert LeadList.objects.get(name="Undo me").member_count == 0
+
+
+def test_cancel_before_the_run_commits_nothing(workspace, users):
+    from imports.services import import_job_cancel
+
+    job = import_job_preview(job_id=make_job(users, HEADER + "a@example.com,,,,,,\n").pk)
+    import_job_confirm(job=job, actor=None)
+    import_job_cancel(job=job)
+    job = import_job_run(job_id=job.pk)
+    assert job.status == ImportJob.Status.CANCELLED
+    assert not Lead.objects.exists()
