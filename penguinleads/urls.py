@@ -9,6 +9,8 @@ urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("accounts/", include("penguinleads.accounts.urls")),
     path("leads/", include("leads.urls")),
+    path("lists/", include("lists.urls")),
+    path("imports/", include("imports.urls")),
     path("settings/", tenancy_views.workspace_settings_edit, name="workspace_settings"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,5 @@
+"""The import wizard's pages (views in imports/views/). Being built."""
+
+app_name = "imports"
+
+urlpatterns: list = []
