@@ -20,7 +20,7 @@ from django.utils.text import get_valid_filename
 
 from imports import staging
 from imports.merge import merge
-from imports.models import ImportJob, ImportProgress
+from imports.models import ImportJob, ImportProgress, SavedMapping
 from imports.plan import POLICIES, UPDATABLE, Plan
 from imports.preview import preview_counts
 from imports.progress import ProgressReporter
@@ -152,7 +152,6 @@ def auto_mapping(job: ImportJob) -> list[dict]:
     with the proposal kept in ``suggested``.
     """
     from imports.mapping import header_signature, propose_mapping
-    from imports.models import SavedMapping
 
     headers = job.profile["headers"]
     saved = SavedMapping.objects.filter(signature=header_signature(headers)).first()
