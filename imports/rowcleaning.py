@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from psycopg.types.json import Jsonb
 
+from imports.mapping import person_key
 from imports.staging import STANDARD_FIELDS
 from leads import cleaning
 from leads.identity import InvalidEmail, email_key
@@ -42,16 +43,9 @@ def _unquote_formula(value: str) -> str:
 
 def split_full_name(value: str) -> tuple[str, str]:
     """``"López, Ana"`` → (Ana, López); ``"Ana María López"`` → (Ana María, López)."""
-    try:
-        from imports.mapping import split_full_name as split
+    from imports.mapping import split_full_name as split
 
-        return split(value)
-    except ImportError:  # the mapping module arrives separately; keep a sane rule
-        if "," in value:
-            last, _, first = value.partition(",")
-            return first.strip(), last.strip()
-        parts = value.split()
-        return (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else (value.strip(), "")
+    return split(value)
 
 
 class RowCleaner:
@@ -120,7 +114,9 @@ class RowCleaner:
                 elif target == "tags":
                     tags.extend(self.clean_tags(value))
                 elif target == "owner":
-                    owner_id = self.owners.get(value.casefold())
+                    owner_id = self.owners.get(value.casefold()) or self.owners.get(
+                        person_key(value)
+                    )
                     if owner_id is None:
                         raise ValueError(
                             f"“{value}” is not a person in this workspace; "

@@ -160,15 +160,15 @@ def auto_mapping(job: ImportJob) -> list[dict]:
         job.profile["sample_rows"],
         custom_fields=list(CustomField.objects.all()),
         owners=list(User.objects.filter(is_active=True)),
+        remembered=saved.mapping if saved else None,
     )
     mapping = []
     for p in proposals:
         entry = {
             "column": p.column, "header": p.header, "target": p.target,
             "confidence": round(p.confidence, 2), "reason": p.reason,
+            "alternatives": list(p.alternatives), "warnings": list(p.warnings),
         }  # fmt: skip
-        if saved and p.header in saved.mapping:
-            entry.update(target=saved.mapping[p.header], confidence=1.0, reason="remembered")
         if entry["target"].startswith("new_cf:") or entry["target"] == "email_secondary":
             entry["suggested"], entry["target"] = entry["target"], "ignore"
         mapping.append(entry)
@@ -266,14 +266,16 @@ def plan_for(job: ImportJob) -> Plan:
 
 # --- 4. staging and preview --------------------------------------------------------------------
 def _owners_lookup() -> dict[str, int]:
-    """Lower-cased email and full name → user id; ambiguous names left out (they warn)."""
+    """Email and name keys (imports.mapping.person_key) → user id, as the mapping page
+    matched them; ambiguous names are left out (those rows warn)."""
+    from imports.mapping import person_key
+
     lookup: dict[str, int] = {}
     seen_names: dict[str, int] = {}
-    for user_id, email, name in User.objects.filter(is_active=True).values_list(
-        "id", "email", "full_name"
-    ):
+    users = User.objects.filter(is_active=True).values_list("id", "email", "full_name")
+    for user_id, email, name in users:
         lookup[email.casefold()] = user_id
-        key = name.strip().casefold()
+        key = person_key(name)
         if key:
             seen_names[key] = -1 if key in seen_names else user_id
     lookup.update({k: v for k, v in seen_names.items() if v != -1 and k not in lookup})

@@ -1,19 +1,198 @@
-"""(Being built.)"""
+"""One lead: its profile, the new and edit forms, delete with confirmation.
 
-from django.http import Http404
+Thin views: permission, form, service, message, redirect (Post/Redirect/Get).
+The rules (identity, suppression, optimistic locking) live in
+``leads.services``; its ``DuplicateLead`` and ``StaleLead`` become form
+errors and an alert here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.views.decorators.http import require_http_methods
+
+from leads import selectors, services
+from leads.forms import LeadForm, display_value
+from leads.models import CustomField, Lead
+from leads.tags import lead_tags_change
 
 
-def lead_create(request, *args, **kwargs):
-    raise Http404
+@dataclass(frozen=True)
+class CustomValue:
+    label: str
+    value: str
+    is_set: bool
 
 
-def lead_detail(request, *args, **kwargs):
-    raise Http404
+def _lead_or_404(pk: int) -> Lead:
+    try:
+        return selectors.lead_detail(pk=pk)
+    except Lead.DoesNotExist:
+        raise Http404("No such lead in this workspace.") from None
 
 
-def lead_update(request, *args, **kwargs):
-    raise Http404
+def _import_url(lead: Lead) -> str:
+    # The import pages arrive with the import issue: link only once they exist.
+    if not lead.import_job_id:
+        return ""
+    try:
+        return reverse("imports:detail", args=[lead.import_job_id])
+    except NoReverseMatch:
+        return ""
 
 
-def lead_delete(request, *args, **kwargs):
-    raise Http404
+def _shown(field: CustomField, value) -> str:
+    # Dates and numbers read better formatted; anything unexpected shows as stored.
+    if field.field_type == CustomField.Type.DATE and isinstance(value, str):
+        try:
+            return date_format(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if field.field_type == CustomField.Type.NUMBER and isinstance(value, int | float):
+        return f"{value:,}"
+    return display_value(value)
+
+
+def _custom_values(lead: Lead) -> list[CustomValue]:
+    values = lead.custom_fields or {}
+    return [
+        CustomValue(
+            label=field.label,
+            value=_shown(field, values.get(field.key)),
+            is_set=field.key in values,
+        )
+        for field in CustomField.objects.all()
+    ]
+
+
+def _add_service_errors(form: LeadForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the matching fields (the rest on the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def _duplicate_error(form: LeadForm, existing: Lead) -> None:
+    form.add_error(
+        "email",
+        format_html(
+            'A lead with this email already exists: <a href="{}">{}</a>.',
+            existing.get_absolute_url(),
+            existing,
+        ),
+    )
+
+
+@login_required
+@permission_required("leads.view_lead", raise_exception=True)
+@require_http_methods(["GET"])
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every field, tags, custom fields, suppression (and why), provenance. Five small queries."""
+    lead = _lead_or_404(pk)
+    context = {
+        "lead": lead,
+        "suppression": selectors.lead_suppression(lead) if lead.is_suppressed else None,
+        "custom_values": _custom_values(lead),
+        "import_url": _import_url(lead),
+    }
+    return render(request, "leads/lead_detail.html", context)
+
+
+@login_required
+@permission_required("leads.add_lead", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def lead_create(request: HttpRequest) -> HttpResponse:
+    """New lead; a duplicate email (in any case) is refused with a link to the existing lead."""
+    form = LeadForm(request.POST or None, can_create_tags=request.user.has_perm("leads.add_tag"))
+    if request.method == "POST" and form.is_valid():
+        add, _remove, new_names = form.tag_changes()
+        try:
+            # One transaction: a refused lead leaves no freshly created tags behind.
+            with transaction.atomic():
+                lead = services.lead_create(
+                    actor=request.user,
+                    data=form.standard_data(),
+                    custom_fields=form.custom_values,
+                )
+                lead_tags_change(actor=request.user, lead=lead, add=add, new_names=new_names)
+        except services.DuplicateLead as exc:
+            _duplicate_error(form, exc.existing)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            text = f"Lead {lead} added."
+            if lead.is_suppressed:
+                text += " Its email is on the suppression list, so it is suppressed."
+            messages.success(request, text)
+            return redirect(lead)
+    return render(request, "leads/lead_form.html", {"form": form, "lead": None})
+
+
+@login_required
+@permission_required("leads.change_lead", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a lead. A save based on an older version is refused, never overwrites.
+
+    On a lost race the form comes back holding the lead's current values,
+    with an alert listing what the person had typed, so they can re-apply it.
+    """
+    lead = _lead_or_404(pk)
+    can_create_tags = request.user.has_perm("leads.add_tag")
+    form = LeadForm(request.POST or None, lead=lead, can_create_tags=can_create_tags)
+    conflicts = None
+    if request.method == "POST" and form.is_valid():
+        add, remove, new_names = form.tag_changes()
+        try:
+            with transaction.atomic():
+                lead = services.lead_update(
+                    actor=request.user,
+                    lead=lead,
+                    data=form.standard_data(),
+                    custom_fields=form.custom_values,
+                    expected_version=form.cleaned_data.get("version") or 0,
+                )
+                lead_tags_change(
+                    actor=request.user, lead=lead, add=add, remove=remove, new_names=new_names
+                )
+        except services.StaleLead as exc:
+            current = _lead_or_404(pk)
+            conflicts = {"message": str(exc), "rows": form.differences(current)}
+            lead, form = current, LeadForm(lead=current, can_create_tags=can_create_tags)
+        except services.DuplicateLead as exc:
+            _duplicate_error(form, exc.existing)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Lead {lead} saved.")
+            return redirect(lead)
+    context = {"form": form, "lead": lead, "conflicts": conflicts}
+    return render(request, "leads/lead_form.html", context, status=409 if conflicts else 200)
+
+
+@login_required
+@permission_required("leads.delete_lead", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def lead_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm on GET, delete on POST. The email's suppression (if any) is kept."""
+    lead = _lead_or_404(pk)
+    if request.method == "POST":
+        label = str(lead)
+        services.lead_delete(actor=request.user, lead=lead)
+        messages.success(request, f"Lead {label} deleted.")
+        return redirect("leads:list")
+    context = {"lead": lead, "suppression": selectors.lead_suppression(lead)}
+    return render(request, "leads/lead_confirm_delete.html", context)

@@ -1,19 +1,122 @@
-"""(Being built.)"""
+"""The Tags page: every tag with its lead count; create, rename (inline with htmx), merge, delete.
 
-from django.http import Http404
+Thin views over ``leads.tags`` (writes) and ``leads.selectors`` (counts).
+Renaming works with and without JavaScript: htmx requests get table-row
+fragments, plain requests a page and a redirect.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from leads import selectors
+from leads import tags as tag_services
+from leads.forms import TagForm, TagMergeForm
+from leads.models import Tag
 
 
-def tag_list(request, *args, **kwargs):
-    raise Http404
+def _plural(n: int, word: str = "lead") -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def tag_update(request, *args, **kwargs):
-    raise Http404
+def _service_errors(form, exc: ValidationError) -> None:
+    for name, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
-def tag_merge(request, *args, **kwargs):
-    raise Http404
+@login_required
+@permission_required("leads.view_tag", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def tag_list(request: HttpRequest) -> HttpResponse:
+    """Every tag with its lead count (one GROUP BY query); POST creates a tag (``add_tag``)."""
+    form = TagForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm("leads.add_tag"):
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                tag = tag_services.tag_create(actor=request.user, name=form.cleaned_data["name"])
+            except ValidationError as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(request, f"Tag “{tag}” created.")
+                return redirect("leads:tags")
+    tags = list(selectors.tag_list_with_counts())
+    return render(request, "leads/tag_list.html", {"tags": tags, "form": form})
 
 
-def tag_delete(request, *args, **kwargs):
-    raise Http404
+@login_required
+@permission_required("leads.change_tag", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def tag_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a tag. htmx: GET gives the inline form row, POST the updated row."""
+    tag = get_object_or_404(Tag, pk=pk)
+    inline = bool(request.htmx)
+    if request.method == "GET" and inline and request.GET.get("row"):  # "Cancel"
+        return _row(request, tag)
+    form = TagForm(request.POST or None, initial={"name": tag.name})
+    if request.method == "POST" and form.is_valid():
+        old = tag.name
+        try:
+            tag = tag_services.tag_rename(
+                actor=request.user, tag=tag, name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            tag.name = old
+            _service_errors(form, exc)
+        else:
+            if inline:
+                return _row(request, tag)
+            messages.success(request, f"Tag “{old}” renamed to “{tag}”.")
+            return redirect("leads:tags")
+    template = "leads/includes/_tag_rename.html" if inline else "leads/tag_form.html"
+    return render(request, template, {"tag": tag, "form": form})
+
+
+def _row(request: HttpRequest, tag: Tag) -> HttpResponse:
+    tag.lead_count = selectors.tag_lead_count(tag)
+    return render(request, "leads/includes/_tag_row.html", {"tag": tag})
+
+
+@login_required
+@permission_required("leads.change_tag", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge this tag into another: its leads get the other tag, then it is deleted."""
+    source = get_object_or_404(Tag, pk=pk)
+    form = TagMergeForm(request.POST or None, source=source)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["target"]
+        held = selectors.tag_lead_count(source)
+        try:
+            moved = tag_services.tag_merge(actor=request.user, source=source, target=target)
+        except ValidationError as exc:
+            _service_errors(form, exc)
+        else:
+            already = held - moved
+            text = f"Merged “{source}” into “{target}”: {_plural(moved)} gained “{target}”"
+            text += f" ({_plural(already)} already had it)." if already else "."
+            messages.success(request, text)
+            return redirect("leads:tags")
+    context = {"tag": source, "form": form, "lead_count": selectors.tag_lead_count(source)}
+    return render(request, "leads/tag_merge.html", context)
+
+
+@login_required
+@permission_required("leads.delete_tag", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm (with how many leads hold the tag) on GET, delete on POST."""
+    tag = get_object_or_404(Tag, pk=pk)
+    if request.method == "POST":
+        name = tag.name
+        removed = tag_services.tag_delete(actor=request.user, tag=tag)
+        messages.success(request, f"Tag “{name}” deleted; {_plural(removed)} lost it.")
+        return redirect("leads:tags")
+    context = {"tag": tag, "lead_count": selectors.tag_lead_count(tag)}
+    return render(request, "leads/tag_confirm_delete.html", context)

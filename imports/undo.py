@@ -1,0 +1,74 @@
+"""Undo a completed import, exactly and all-or-nothing (DESIGN §7).
+
+- Created leads are deleted unless someone changed them since (an edit or a
+  bulk change bumped their version, or a tag or list membership not from
+  this import was added): those are kept and reported.
+- Each recorded field change is restored only where the lead still holds
+  what the import wrote; otherwise it is left and reported.
+- Exactly the tag links and list memberships the import inserted go (list
+  counts follow).
+- Suppressions stay: an email the import suppressed remains suppressed.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from imports.models import ImportJob
+from leads.models import Lead
+
+# How to write a recorded JSON value back into each restorable column.
+RESTORE_CAST = {"owner_id": "(c.old #>> '{}')::bigint", "custom_fields": "c.old"}
+
+
+def _restore_fields(cursor, job_id: int) -> tuple[int, int]:
+    """Restore recorded fields still holding the import's value; return (restored, kept)."""
+    cursor.execute("SELECT DISTINCT field FROM imports_importchange WHERE job_id = %s", [job_id])
+    fields = [row[0] for row in cursor.fetchall()]
+    allowed = {f.column for f in Lead._meta.concrete_fields}
+    restored = 0
+    for field in fields:
+        if field not in allowed:
+            raise ValueError(f"Unexpected recorded field {field!r}")
+        value = RESTORE_CAST.get(field, "c.old #>> '{}'")
+        cursor.execute(
+            f'UPDATE leads_lead l SET "{field}" = {value}, version = l.version + 1,'
+            f" updated_at = now() FROM imports_importchange c"
+            f" WHERE c.job_id = %s AND c.field = %s AND c.lead_id = l.id"
+            f' AND to_jsonb(l."{field}") IS NOT DISTINCT FROM c.new',
+            [job_id, field],
+        )
+        restored += cursor.rowcount
+    cursor.execute("SELECT count(*) FROM imports_importchange WHERE job_id = %s", [job_id])
+    return restored, cursor.fetchone()[0] - restored
+
+
+def undo_apply(job: ImportJob) -> dict[str, int]:
+    """Undo ``job`` in the caller's transaction (which holds the bulk lock)."""
+    from leads.bulk import leads_delete_set_based
+
+    report: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        report["fields_restored"], report["fields_kept"] = _restore_fields(cursor, job.pk)
+        cursor.execute(
+            "WITH gone AS (DELETE FROM lists_listmembership WHERE import_job_id = %s"
+            " RETURNING lead_list_id), per_list AS (SELECT lead_list_id, count(*) AS n"
+            " FROM gone GROUP BY lead_list_id), bumped AS (UPDATE lists_leadlist l"
+            " SET member_count = l.member_count - p.n, updated_at = now() FROM per_list p"
+            " WHERE l.id = p.lead_list_id RETURNING p.n) SELECT COALESCE(sum(n), 0) FROM bumped",
+            [job.pk],
+        )
+        report["memberships_removed"] = int(cursor.fetchone()[0])
+        cursor.execute("DELETE FROM leads_leadtag WHERE import_job_id = %s", [job.pk])
+        report["tags_removed"] = cursor.rowcount
+    created = Lead.objects.filter(import_job_id=job.pk)
+    untouched = (
+        created.filter(version=1)
+        .exclude(pk__in=RawSQL("SELECT lead_id FROM leads_leadtag", ()))
+        .exclude(pk__in=RawSQL("SELECT lead_id FROM lists_listmembership", ()))
+    )
+    total_created = created.count()
+    report["created_deleted"] = leads_delete_set_based(untouched)
+    report["created_kept"] = total_created - report["created_deleted"]
+    return report
