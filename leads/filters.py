@@ -198,4 +198,14 @@ def active_filter_count(filterset: LeadFilter) -> int:
     """How many filters (beyond search, view and sort) narrow the list, for the UI badge."""
     data = filterset.form.cleaned_data if filterset.form.is_valid() else {}
     skip = {"q", "view", "sort"}
-    return sum(1 for k, v in data.items() if k not in skip and v not in (None, "", [], False))
+    return sum(1 for k, v in data.items() if k not in skip and _narrows(v))
+
+
+def _narrows(value) -> bool:
+    # None and "" mean "any". An empty pick is a list or, for model pickers, an
+    # empty QuerySet (which `in (…, [])` does not catch). False narrows: "no company".
+    if value is None or value == "":
+        return False
+    if isinstance(value, list | tuple | QuerySet):
+        return len(value) > 0
+    return True
