@@ -1,0 +1,101 @@
+"""Sweepers for imports, run per workspace by the periodic maintenance job.
+
+- A job ``running`` whose workspace bulk lock is free has stalled (its
+  process died: the lock is transaction-scoped and died with it): it is
+  marked failed and can be retried.
+- Staging tables of jobs that ended, or were left previewed past the
+  retention period, are dropped (and orphans with no job at all).
+- Uploaded files and problem-row files past the retention period are
+  deleted from private storage.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.files.storage import storages
+from django.db import connection, transaction
+from django.utils import timezone
+
+from imports import staging
+from imports.models import ImportJob, ImportProgress
+from penguinleads.tenancy.locks import workspace_bulk_lock_try
+from penguinleads.tenancy.selectors import workspace_settings_current
+
+S = ImportJob.Status
+# A running job whose heartbeat is older than this, with the lock free, has stalled.
+STALL_AFTER = timedelta(minutes=2)
+ENDED = [S.COMPLETED, S.FAILED, S.CANCELLED, S.UNDONE, S.UNDO_FAILED]
+
+
+def import_jobs_fail_stalled(*, now=None) -> int:
+    """Mark stalled running (or undoing) jobs failed; return how many."""
+    now = now or timezone.now()
+    candidates = list(
+        ImportJob.objects.filter(status__in=[S.RUNNING, S.UNDOING]).values_list("pk", "status")
+    )
+    if not candidates:
+        return 0
+    with transaction.atomic():
+        if not workspace_bulk_lock_try():
+            return 0  # a writer holds the lock: whatever runs is alive
+        beats = dict(
+            ImportProgress.objects.filter(job_id__in=[pk for pk, _ in candidates]).values_list(
+                "job_id", "heartbeat_at"
+            )
+        )
+        failed = 0
+        for pk, status in candidates:
+            beat = beats.get(pk)
+            if beat and now - beat < STALL_AFTER:
+                continue
+            to = S.FAILED if status == S.RUNNING else S.UNDO_FAILED
+            failed += ImportJob.objects.filter(pk=pk, status=status).update(
+                status=to,
+                error="The import stopped unexpectedly (its process ended). Nothing was "
+                "committed; you can run it again.",
+                finished_at=now,
+            )
+    return failed
+
+
+def import_staging_sweep(*, now=None) -> int:
+    """Drop staging tables no job needs any more; return how many were dropped."""
+    now = now or timezone.now()
+    retention = timedelta(days=workspace_settings_current().file_retention_days)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            " AND tablename LIKE 'import\\_staging\\_%%'"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+    ids = {int(name.rsplit("_", 1)[1]): name for name in tables if name.rsplit("_", 1)[1].isdigit()}
+    live = set(
+        ImportJob.objects.filter(pk__in=ids)
+        .exclude(status__in=ENDED)
+        .exclude(status=S.PREVIEWED, updated_at__lt=now - retention)
+        .values_list("pk", flat=True)
+    )
+    dropped = 0
+    for job_id in ids.keys() - live:
+        staging.staging_drop(job_id)
+        dropped += 1
+    return dropped
+
+
+def import_files_expire(*, now=None) -> int:
+    """Delete uploads and problem files older than the retention period; return files deleted."""
+    now = now or timezone.now()
+    retention = timedelta(days=workspace_settings_current().file_retention_days)
+    storage = storages["private"]
+    deleted = 0
+    old = ImportJob.objects.filter(created_at__lt=now - retention).exclude(
+        file_path="", problems_path=""
+    )
+    for job in old.exclude(status__in=[S.RUNNING, S.QUEUED, S.PREVIEWING, S.UNDOING]):
+        for path in (job.file_path, job.problems_path):
+            if path and storage.exists(path):
+                storage.delete(path)
+                deleted += 1
+        ImportJob.objects.filter(pk=job.pk).update(file_path="", problems_path="")
+    return deleted
