@@ -17,6 +17,7 @@ from functools import lru_cache
 from psycopg.types.json import Jsonb
 
 from imports.mapping import person_key
+from imports.reading import unquote_formula as _unquote_formula
 from imports.staging import STANDARD_FIELDS
 from leads import cleaning
 from leads.identity import InvalidEmail, email_key
@@ -32,13 +33,6 @@ class MappedColumn:
     index: int
     header: str
     target: str
-
-
-def _unquote_formula(value: str) -> str:
-    # DESIGN §7: the exact inverse of export's neutralisation.
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
 
 
 def split_full_name(value: str) -> tuple[str, str]:

@@ -64,6 +64,7 @@ TENANT_APPS = [
     "leads",  # workspace only: leads, tags, custom fields, suppressions
     "lists",  # workspace only: static lists and memberships
     "imports",  # workspace only: import jobs and their staging
+    "exports",  # workspace only: background export jobs (files in private storage)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -234,6 +235,12 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+
+# --- Exports ----------------------------------------------------------------
+# Up to this many rows download at once; more run in the background.
+EXPORT_INLINE_LIMIT = env_int("EXPORT_INLINE_LIMIT", 10_000)
+# Background export files are kept this long (or the workspace's file retention, if shorter).
+EXPORT_RETENTION_DAYS = env_int("EXPORT_RETENTION_DAYS", 7)
 
 # --- Background jobs ------------------------------------------------------
 # Tasks live in each app's tasks.py and register on procrastinate.contrib.django.app.

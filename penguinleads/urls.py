@@ -11,6 +11,7 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("lists/", include("lists.urls")),
     path("imports/", include("imports.urls")),
+    path("exports/", include("exports.urls")),
     path("settings/", tenancy_views.workspace_settings_edit, name="workspace_settings"),
     path("admin/", admin.site.urls),
 ]

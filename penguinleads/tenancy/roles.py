@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.db import connection, transaction
 
 OWNER, ADMIN, MEMBER, VIEWER = "Owner", "Admin", "Member", "Viewer"
 ROLES = (OWNER, ADMIN, MEMBER, VIEWER)
@@ -55,6 +55,7 @@ MEMBER_PERMISSIONS = [
     *_change("leads.lead", "leads.tag"),
     "leads.add_suppression",  # marking a lead unsubscribed/bounced records one
     "leads.export_lead",
+    "exports.view_exportjob",  # their own exports
     *_change("lists.leadlist"),
     "lists.manage_list_members",
     "imports.run_import",
@@ -73,11 +74,16 @@ ADMIN_PERMISSIONS = [
     "leads.delete_suppression",  # lifting a suppression: explicit and audited
     *_delete("lists.leadlist"),
     "imports.undo_import",
+    "exports.view_all_exports",
 ]
 OWNER_PERMISSIONS = [
     *ADMIN_PERMISSIONS,
     "accounts.manage_workspace_settings",
 ]
+
+# Viewers get these too while the workspace's settings allow it (viewers_can_export):
+# roles_sync reads the setting, and saving the settings form runs roles_sync again.
+VIEWER_EXPORT_PERMISSIONS = ["leads.export_lead", "exports.view_exportjob"]
 
 # The matrix README.md shows; keep the two in step.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -96,9 +102,23 @@ def _permission(label: str, cache: dict[tuple[str, str], Permission]) -> Permiss
         raise LookupError(f"ROLE_PERMISSIONS names {label}, which does not exist.") from None
 
 
+def _viewers_can_export() -> bool:
+    """The current workspace's ``viewers_can_export`` (False before its settings exist)."""
+    from penguinleads.tenancy.models import WorkspaceSettings
+
+    return bool(
+        WorkspaceSettings.objects.filter(workspace__schema_name=connection.schema_name)
+        .values_list("viewers_can_export", flat=True)
+        .first()
+    )
+
+
 @transaction.atomic
 def roles_sync() -> None:
     """Create the role groups of the current schema and give each exactly its permissions.
+
+    Viewers also get ``VIEWER_EXPORT_PERMISSIONS`` when the workspace's
+    settings let them export; run it again after that setting changes.
 
     Idempotent and cheap (a handful of queries). Creates missing permission
     rows first, because post_migrate may call us before auth has done so for
@@ -110,6 +130,9 @@ def roles_sync() -> None:
         (p.content_type.app_label, p.codename): p
         for p in Permission.objects.select_related("content_type")
     }
+    viewers_export = _viewers_can_export()
     for role, labels in ROLE_PERMISSIONS.items():
+        if role == VIEWER and viewers_export:
+            labels = [*labels, *VIEWER_EXPORT_PERMISSIONS]
         group, _ = Group.objects.get_or_create(name=role)
         group.permissions.set([_permission(label, cache) for label in sorted(set(labels))])

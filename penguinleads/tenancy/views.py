@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from penguinleads.accounts.audit import audit_record
 from penguinleads.tenancy.forms import WorkspaceFindForm, WorkspaceSettingsForm
+from penguinleads.tenancy.roles import roles_sync
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -58,6 +59,9 @@ def workspace_settings_edit(request: HttpRequest) -> HttpResponse:
     form = WorkspaceSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if "viewers_can_export" in form.changed_data:
+            # Viewers' export permission follows the setting (penguinleads.tenancy.roles).
+            roles_sync()
         audit_record(
             actor=request.user,
             verb="settings_changed",
