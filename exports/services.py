@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, BinaryIO
 
-import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -50,6 +49,7 @@ from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import Notification, User
 from penguinleads.accounts.notifications import notification_send
 from penguinleads.tenancy.selectors import workspace_settings_current
+from penguinleads.tenancy.side_connection import side_connection
 
 logger = logging.getLogger(__name__)
 
@@ -253,13 +253,7 @@ class _ProgressConnection:
     def __init__(self, job_id: int):
         self.job_id = job_id
         self._last = 0.0
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        self._conn = psycopg.connect(**params, autocommit=True)
-        self._conn.execute(
-            sql.SQL("SET search_path TO {}, public").format(sql.Identifier(connection.schema_name))
-        )
+        self._conn = side_connection()
         self._table = sql.Identifier(ExportJob._meta.db_table)
 
     def total(self, rows_total: int) -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import time
 
-import psycopg
-from django.db import connection
-from psycopg import sql
+from penguinleads.tenancy.side_connection import side_connection
 
 
 class ProgressReporter:
@@ -22,13 +20,7 @@ class ProgressReporter:
     def __init__(self, job_id: int):
         self.job_id = job_id
         self._last = 0.0
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        self._conn = psycopg.connect(**params, autocommit=True)
-        self._conn.execute(
-            sql.SQL("SET search_path TO {}, public").format(sql.Identifier(connection.schema_name))
-        )
+        self._conn = side_connection()
         self._conn.execute(
             "INSERT INTO imports_importprogress (job_id, phase, rows_done, rows_total, started_at,"
             " heartbeat_at) VALUES (%s, 'starting', 0, 0, now(), now())"

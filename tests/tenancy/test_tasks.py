@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
 from django.conf import settings
@@ -30,6 +28,7 @@ from penguinleads.tenancy.tasks import (
     workspace_maintenance,
     workspace_task,
 )
+from tests.tier2 import subprocess_env
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER_TIMEOUT = 60  # seconds; a healthy one-shot worker exits in two or three
@@ -153,25 +152,9 @@ def test_a_deferred_workspace_task_carries_the_schema_name_in_the_job(workspace)
 # --- Tier 2: a real worker process against committed data ----------------------------------------
 
 
-def database_url(settings_dict: dict) -> str:
-    """The ``DATABASE_URL`` (settings.database_from_url's format) of a connection's database."""
-    host, port = settings_dict["HOST"], str(settings_dict["PORT"] or "")
-    query = {}
-    if host.startswith("/"):  # a Unix-socket directory goes in the query string
-        query["host"], host = host, ""
-        if port:
-            query["port"], port = port, ""
-    credentials = quote(settings_dict["USER"] or "", safe="")
-    if settings_dict["PASSWORD"]:
-        credentials += ":" + quote(settings_dict["PASSWORD"], safe="")
-    netloc = (credentials + "@" if credentials else "") + host + (f":{port}" if port else "")
-    url = f"postgresql://{netloc}/{quote(settings_dict['NAME'], safe='')}"
-    return url + ("?" + urlencode(query) if query else "")
-
-
 def run_worker(queue: str) -> subprocess.CompletedProcess:
     """``manage.py procrastinate worker --one-shot`` on ``queue``, against the test database."""
-    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}
+    env = subprocess_env()
     return subprocess.run(
         [sys.executable, "manage.py", "procrastinate", "worker", "--one-shot", "--queues", queue],
         cwd=REPO_ROOT,
