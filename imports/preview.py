@@ -7,6 +7,8 @@ valid first rows whose email is (or will stay) suppressed.
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 from psycopg import sql
 
@@ -135,10 +137,15 @@ def update_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:
         ),
         [offset, limit],
     )
+    # Django's psycopg setup returns jsonb as text: parse it before filtering the pairs.
     return [
-        (row_no, lead_id, email, [c for c in diff if c], tags)
+        (row_no, lead_id, email, [c for c in _json(diff) if c], tags)
         for row_no, lead_id, email, diff, tags in rows
     ]
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def suppressed_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:

@@ -15,6 +15,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -23,6 +24,7 @@ from imports.merge import merge
 from imports.models import ImportJob, ImportProgress, SavedMapping
 from imports.plan import POLICIES, UPDATABLE, Plan
 from imports.preview import preview_counts
+from imports.problems import problems_write
 from imports.progress import ProgressReporter
 from imports.reading import FileProfile, FileReadError, Limits, ReadOptions, iter_rows, sniff
 from imports.rowcleaning import MappedColumn, RowCleaner
@@ -212,8 +214,49 @@ def import_job_map(
         ):
             raise TransitionRefused("This import can no longer be changed.")
         staging.staging_drop(job.pk)
+        saved_mapping_remember(headers=headers, mapping=mapping, actor=actor)
     job.refresh_from_db()
     return job
+
+
+def saved_mapping_remember(
+    *, headers: list[str], mapping: list[dict], actor: User | None
+) -> SavedMapping:
+    """Remember a confirmed mapping for files with the same headers (any order).
+
+    Stored as ``{normalised header: target}`` under the headers' signature
+    (``imports.mapping.header_signature``); ``auto_mapping`` proposes it for
+    the next such file. Confirming again refreshes it and counts the use.
+    """
+    from imports.mapping import header_signature, normalise_header
+
+    remembered = {normalise_header(m["header"]): m["target"] for m in mapping}
+    saved, created = SavedMapping.objects.get_or_create(
+        signature=header_signature(headers),
+        defaults={"headers": list(headers), "mapping": remembered, "created_by": actor},
+    )
+    if not created:
+        SavedMapping.objects.filter(pk=saved.pk).update(
+            headers=list(headers),
+            mapping=remembered,
+            used_at=timezone.now(),
+            use_count=F("use_count") + 1,
+        )
+        saved.refresh_from_db()
+    return saved
+
+
+@transaction.atomic
+def saved_mapping_delete(*, saved: SavedMapping, actor: User | None) -> None:
+    """Forget a remembered mapping: the next file with those headers is mapped afresh."""
+    audit_record(
+        actor=actor,
+        verb="saved_mapping_deleted",
+        target=saved,
+        count=1,
+        details={"headers": saved.headers[:20]},
+    )
+    saved.delete()
 
 
 # --- 3. options --------------------------------------------------------------------------------
@@ -330,6 +373,8 @@ def import_job_preview(*, job_id: int) -> ImportJob:
             stage(job, progress)
             progress.report("counting", force=True)
             counts = preview_counts(plan_for(job), lead_list_id=job.lead_list_id)
+            # Written now, while staging exists: the report offers it after the run.
+            problems_path = problems_write(job) if counts["invalid"] or counts["warnings"] else ""
     except (FileReadError, ImportCancelled) as exc:
         message = getattr(exc, "message", "") or str(exc) or "Preview cancelled."
         _transition(
@@ -337,7 +382,13 @@ def import_job_preview(*, job_id: int) -> ImportJob:
         )
         job.refresh_from_db()
         return job
-    _transition(job_id, from_=[S.PREVIEWING], to=S.PREVIEWED, preview_counts=counts)
+    _transition(
+        job_id,
+        from_=[S.PREVIEWING],
+        to=S.PREVIEWED,
+        preview_counts=counts,
+        problems_path=problems_path,
+    )
     job.refresh_from_db()
     return job
 
@@ -450,35 +501,3 @@ def import_job_cancel(*, job: ImportJob) -> None:
 
 def import_job_progress(job: ImportJob) -> ImportProgress | None:
     return ImportProgress.objects.filter(job_id=job.pk).first()
-
-
-# --- 6. undo -----------------------------------------------------------------------------------
-def import_job_undo(*, job: ImportJob, actor: User | None) -> ImportJob:
-    """completed → undoing → undone (or undo_failed), in one transaction under the bulk lock.
-
-    Refused after the undo window. The report says what was undone and what
-    was left alone because someone changed it since.
-    """
-    from imports.undo import undo_apply
-
-    if job.undo_until and job.undo_until < timezone.now():
-        raise TransitionRefused("The undo window of this import has closed.")
-    if not _transition(job.pk, from_=[S.COMPLETED, S.UNDO_FAILED], to=S.UNDOING):
-        raise TransitionRefused("Only a completed import can be undone.")
-    try:
-        with transaction.atomic():
-            workspace_bulk_lock()
-            report = undo_apply(job)
-            _transition(job.pk, from_=[S.UNDOING], to=S.UNDONE, undo_report=report)
-            audit_record(
-                actor=actor,
-                verb="import_undone",
-                target=job,
-                count=report["created_deleted"] + report["fields_restored"],
-                details=report,
-            )
-    except Exception as exc:
-        logger.exception("Undo of import %s failed", job.pk)
-        _transition(job.pk, from_=[S.UNDOING], to=S.UNDO_FAILED, error=f"Undo failed: {exc}"[:2000])
-    job.refresh_from_db()
-    return job

@@ -12,11 +12,21 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import logging
+
+from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from imports.models import ImportJob
+from imports.services import TransitionRefused, _transition
 from leads.models import Lead
+from penguinleads.accounts.audit import audit_record
+from penguinleads.accounts.models import User
+from penguinleads.tenancy.locks import workspace_bulk_lock
+
+logger = logging.getLogger(__name__)
+S = ImportJob.Status
 
 # How to write a recorded JSON value back into each restorable column.
 RESTORE_CAST = {"owner_id": "(c.old #>> '{}')::bigint", "custom_fields": "c.old"}
@@ -72,3 +82,33 @@ def undo_apply(job: ImportJob) -> dict[str, int]:
     report["created_deleted"] = leads_delete_set_based(untouched)
     report["created_kept"] = total_created - report["created_deleted"]
     return report
+
+
+# --- 6. undo -----------------------------------------------------------------------------------
+def import_job_undo(*, job: ImportJob, actor: User | None) -> ImportJob:
+    """completed → undoing → undone (or undo_failed), in one transaction under the bulk lock.
+
+    Refused after the undo window. The report says what was undone and what
+    was left alone because someone changed it since.
+    """
+    if job.undo_until and job.undo_until < timezone.now():
+        raise TransitionRefused("The undo window of this import has closed.")
+    if not _transition(job.pk, from_=[S.COMPLETED, S.UNDO_FAILED], to=S.UNDOING):
+        raise TransitionRefused("Only a completed import can be undone.")
+    try:
+        with transaction.atomic():
+            workspace_bulk_lock()
+            report = undo_apply(job)
+            _transition(job.pk, from_=[S.UNDOING], to=S.UNDONE, undo_report=report)
+            audit_record(
+                actor=actor,
+                verb="import_undone",
+                target=job,
+                count=report["created_deleted"] + report["fields_restored"],
+                details=report,
+            )
+    except Exception as exc:
+        logger.exception("Undo of import %s failed", job.pk)
+        _transition(job.pk, from_=[S.UNDOING], to=S.UNDO_FAILED, error=f"Undo failed: {exc}"[:2000])
+    job.refresh_from_db()
+    return job

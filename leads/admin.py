@@ -4,7 +4,7 @@ Every write goes through the same services as the pages, so identity
 (``email_key``), phone cleaning, suppression, audit and set-based deletes
 apply here too. Changelists stay cheap at 1M leads: no full counts, an
 estimated or capped count for the paginator, and search through the trigram
-index. Import and export buttons arrive with the import and export issues.
+index. The "Import leads" button hands over to the import wizard (one engine).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils.functional import cached_property
 
+from exports.admin_actions import export_selected_leads
 from leads import custom_fields as custom_field_services
 from leads import tags as tag_services
 from leads.bulk import leads_delete_set_based
@@ -157,6 +158,9 @@ class LeadAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
+    # Object tools: "Import leads" (hands over to the import wizard) and "Export".
+    change_list_template = "admin/leads/lead/change_list.html"
+    actions = [export_selected_leads]
     readonly_fields = [
         "email_key",
         "phone_e164",
@@ -180,6 +184,28 @@ class LeadAdmin(admin.ModelAdmin):
     @admin.display(description="Name", ordering="last_name")
     def full_name(self, obj: Lead) -> str:
         return obj.full_name
+
+    def get_urls(self):
+        from django.urls import path
+
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="leads_lead_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """The changelist's "Import leads" button: one engine, so hand over to the wizard."""
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        if not request.user.has_perm("imports.run_import"):
+            raise PermissionDenied
+        return redirect(reverse("imports:upload") + "?source=admin")
 
     def get_search_results(self, request, queryset, search_term):
         # The pages' search: the trigram index on search_text, not ILIKE per column.
@@ -224,6 +250,10 @@ class LeadAdmin(admin.ModelAdmin):
         if not request.user.has_perm("leads.bulk_delete_lead"):
             actions.pop("delete_selected", None)
         return actions
+
+    def has_export_permission(self, request) -> bool:
+        # The "Export selected leads" action (exports.admin_actions).
+        return request.user.has_perm("leads.export_lead")
 
 
 # --- Tags -------------------------------------------------------------------------

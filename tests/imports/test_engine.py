@@ -12,8 +12,8 @@ from imports.services import (
     import_job_map,
     import_job_preview,
     import_job_run,
-    import_job_undo,
 )
+from imports.undo import import_job_undo
 from leads.models import Lead, LeadTag, Suppression
 from lists.models import LeadList
 from penguinleads.accounts.models import AuditEvent

@@ -515,8 +515,7 @@ def test_an_empty_workspace_invites_to_import_with_a_sample_csv(workspace, owner
     html = owner_client.get(LIST).content.decode()
     assert "Import your first leads" in html
     assert SAMPLE in html and reverse("leads:create") in html
-    # The import wizard does not exist yet: no link to it.
-    assert "/imports/" not in html
+    assert reverse("imports:upload") in html
     assert "No leads match" not in html
 
 

@@ -163,7 +163,8 @@ def test_the_profile_names_the_import_that_created_the_lead(workspace, owner_cli
     job = ImportJob.objects.create(file_name="fair.csv", created_by=users[MEMBER])
     lead = LeadFactory(source=Lead.Source.IMPORT, import_job=job)
     html = owner_client.get(lead.get_absolute_url()).content.decode()
-    assert f"Imported by import #{job.pk}" in html
+    link = reverse("imports:detail", args=[job.pk])
+    assert f'Imported by <a href="{link}">import #{job.pk}</a>' in html
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,172 @@
+"""Step 5: confirm, watch the import (or a background preview) run, cancel it.
+
+The run page polls ``imports:progress`` every second (htmx). The partial
+reads the job's progress row (written on a second connection while the job's
+transaction is open, ``imports.progress``); once the job has left the
+running states it answers with ``HX-Redirect`` to the job's page, which is
+then the report (or the preview, after a background preview).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from imports.models import ImportJob, ImportProgress
+from imports.services import import_job_cancel, import_job_confirm, import_job_progress
+from imports.views.common import RUN, RUNNING, VIEW, S, job_or_404, wizard_context
+from imports.views.options import preview_pending
+
+# How far along each named phase is, for phases that do not count rows
+# (the merge is a handful of set-based statements, not a loop over rows).
+PHASE_SHARE = {
+    "starting": 0.0,
+    "waiting for other imports": 0.02,
+    "counting": 0.92,
+    "matching": 0.55,
+    "tags": 0.6,
+    "updating": 0.65,
+    "creating": 0.75,
+    "tagging": 0.85,
+    "adding to list": 0.9,
+    "suppressions": 0.95,
+    "done": 1.0,
+}
+PHASE_LABELS = {
+    "starting": "Starting",
+    "waiting for other imports": "Starting (after any other import of this workspace)",
+    "reading": "Reading the file",
+    "counting": "Counting what will happen",
+    "matching": "Matching rows to existing leads",
+    "tags": "Creating tags",
+    "updating": "Updating existing leads",
+    "creating": "Creating new leads",
+    "tagging": "Tagging leads",
+    "adding to list": "Adding leads to the list",
+    "suppressions": "Recording suppressions",
+    "done": "Finishing",
+}
+# Reading the file is the first part of a preview and of a run that must re-read it.
+READING_SHARE = 0.5
+
+
+def duration_label(delta: timedelta | None) -> str:
+    """``timedelta(seconds=75)`` → "1 min 15 s"; "" for None."""
+    if delta is None:
+        return ""
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    phase: str
+    rows_done: int
+    rows_total: int
+    percent: int
+    eta: timedelta | None
+    elapsed: timedelta | None
+
+    @property
+    def eta_label(self) -> str:
+        return duration_label(self.eta)
+
+    @property
+    def elapsed_label(self) -> str:
+        return duration_label(self.elapsed)
+
+
+def progress_view(job: ImportJob, progress: ImportProgress | None) -> ProgressView:
+    """Rows done, percent and an ETA (elapsed time scaled by what is left) from the progress row."""
+    total = job.preview_counts.get("rows") or job.profile.get("approx_rows") or 0
+    if progress is None or job.status not in (S.PREVIEWING, *RUNNING):
+        return ProgressView("Waiting for a worker", 0, total, 0, None, None)
+    fraction = PHASE_SHARE.get(progress.phase, 0.0)
+    done, total = progress.rows_done, progress.rows_total or total
+    if progress.phase == "reading" and total:
+        share = 0.9 if job.status == S.PREVIEWING else READING_SHARE
+        fraction = share * min(done / total, 1.0)
+    elapsed = timezone.now() - progress.started_at
+    eta = None
+    if 0.02 < fraction < 1:
+        eta = timedelta(seconds=round(elapsed.total_seconds() * (1 - fraction) / fraction))
+    return ProgressView(
+        phase=PHASE_LABELS.get(progress.phase, progress.phase.capitalize()),
+        rows_done=done,
+        rows_total=total,
+        percent=round(fraction * 100),
+        eta=eta,
+        elapsed=elapsed,
+    )
+
+
+def import_run_page(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """The run page (the job's detail while it is queued or running)."""
+    context = wizard_context(job, 5, progress=progress_view(job, import_job_progress(job)))
+    return render(request, "imports/importjob_run.html", context)
+
+
+@login_required
+@permission_required(RUN, raise_exception=True)
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """previewed → queued. A second click (or a stale tab) imports nothing more."""
+    job = job_or_404(pk)
+    if import_job_confirm(job=job, actor=request.user):
+        messages.success(
+            request,
+            "Import started. You can leave this page: a notification tells you when it is done.",
+        )
+    elif job.status != S.PREVIEWED:
+        messages.info(request, "This import was already confirmed.")
+    return redirect(job)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress partial, polled every second; ``HX-Redirect`` once the job is done."""
+    job = job_or_404(pk)
+    waiting = job.status in (S.PREVIEWING, *RUNNING) or (
+        job.status == S.MAPPED and preview_pending(job)
+    )
+    if not waiting:
+        if not request.htmx:
+            return redirect(job)
+        response = HttpResponse("")
+        response["HX-Redirect"] = job.get_absolute_url()
+        return response
+    context = {"job": job, "progress": progress_view(job, import_job_progress(job))}
+    return render(request, "imports/includes/_progress.html", context)
+
+
+@login_required
+@permission_required(RUN, raise_exception=True)
+@require_POST
+def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop the import: nothing it did is committed. A running job stops at its next check."""
+    job = job_or_404(pk)
+    if job.status in (S.COMPLETED, S.FAILED, S.CANCELLED, S.UNDOING, S.UNDONE, S.UNDO_FAILED):
+        messages.info(request, "This import has finished; there is nothing to cancel.")
+        return redirect(job)
+    import_job_cancel(job=job)
+    job.refresh_from_db()
+    if job.status == S.CANCELLED:
+        messages.success(request, "Import cancelled. Nothing was imported.")
+    else:
+        messages.info(request, "Cancelling… the import stops at its next check and keeps nothing.")
+    return redirect(job)

@@ -1,0 +1,119 @@
+"""Step 1: upload the file, see how it was read, and change that if it was read wrong."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from imports.forms import RereadForm, UploadForm
+from imports.models import ImportJob
+from imports.reading import FileReadError
+from imports.reading_base import size_label
+from imports.reading_encoding import encoding_label
+from imports.services import (
+    TransitionRefused,
+    import_job_create,
+    import_job_reread,
+    workspace_limits,
+)
+from imports.views.common import RUN, is_ajax, job_or_404, wizard_context
+
+DELIMITER_LABELS = {",": "Comma", ";": "Semicolon", "\t": "Tab", "|": "Pipe"}
+
+
+def list_session_key(job_id: int) -> str:
+    # "Import into this list" survives the steps between upload and options here.
+    return f"import_{job_id}_list"
+
+
+@login_required
+@permission_required(RUN, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """The drop zone. POST stores the file and reads its profile, then shows it.
+
+    A file that cannot be read is refused with the reader's message and
+    nothing is kept. The upload script (static/js/imports.js) posts with
+    XMLHttpRequest for its progress bar and gets JSON: ``{"redirect": url}``
+    or ``{"error": message}``; without script it is an ordinary form post.
+    """
+    initial = {"list_id": request.GET.get("list"), "source": request.GET.get("source")}
+    bound = request.method == "POST"
+    form = UploadForm(
+        request.POST if bound else None, request.FILES if bound else None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = import_job_create(
+                actor=request.user,
+                stream=upload,
+                file_name=upload.name,
+                size=upload.size,
+                source=form.cleaned_data["source"] or ImportJob.Source.WIZARD,
+            )
+        except FileReadError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if form.cleaned_data["list_id"]:
+                request.session[list_session_key(job.pk)] = form.cleaned_data["list_id"]
+            if is_ajax(request):
+                return JsonResponse({"redirect": job.get_absolute_url()})
+            return redirect(job)
+    if request.method == "POST" and is_ajax(request):
+        errors = [str(e) for e in form.non_field_errors()] + [
+            str(e) for name, errs in form.errors.items() if name != "__all__" for e in errs
+        ]
+        return JsonResponse({"error": " ".join(errors)}, status=400)
+    limits = workspace_limits()
+    context = wizard_context(
+        None,
+        1,
+        form=form,
+        max_size=size_label(limits.max_bytes),
+        max_rows=limits.max_rows,
+        max_columns=limits.max_columns,
+    )
+    return render(request, "imports/importjob_upload.html", context)
+
+
+def import_profile(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """The uploaded file as read: format, encoding, delimiter, header row, first rows.
+
+    Rendered by the job's detail page while the job is ``uploaded``.
+    """
+    profile = job.profile
+    context = wizard_context(
+        job,
+        1,
+        profile=profile,
+        reread_form=RereadForm(profile=profile),
+        file_size_label=size_label(job.file_size),
+        encoding=encoding_label(profile.get("encoding") or ""),
+        delimiter=DELIMITER_LABELS.get(profile.get("delimiter") or "", profile.get("delimiter")),
+    )
+    return render(request, "imports/importjob_upload.html", context)
+
+
+@login_required
+@permission_required(RUN, raise_exception=True)
+@require_POST
+def import_reread(request: HttpRequest, pk: int) -> HttpResponse:
+    """Read the file again with the encoding, delimiter, header row or sheet chosen."""
+    job = job_or_404(pk)
+    form = RereadForm(request.POST, profile=job.profile)
+    if not form.is_valid():
+        messages.error(request, "Those reading options are not valid: " + form.errors.as_text())
+        return redirect(job)
+    try:
+        import_job_reread(job=job, options=form.read_options())
+    except FileReadError as exc:
+        messages.error(request, f"Read with those options, the file fails: {exc.message}")
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "File read again. Check the first rows below.")
+    return redirect(job)
