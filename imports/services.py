@@ -414,6 +414,26 @@ def import_job_confirm(*, job: ImportJob, actor: User | None, defer: bool = True
     return True
 
 
+def import_job_retry(*, job: ImportJob, actor: User | None) -> bool:
+    """failed → queued, and defer the run again (a crash or a transient error).
+
+    A failed import committed nothing, so running it again is safe; the run
+    re-reads the file when its staging table is gone. False when the job is
+    not failed (a double click) or its file has expired.
+    """
+    from imports.tasks import import_job_execute
+
+    if not job.file_path:
+        return False
+    with transaction.atomic():
+        if not _transition(job.pk, from_=[S.FAILED], to=S.QUEUED, error="", finished_at=None):
+            return False
+        import_job_execute.configure(
+            queueing_lock=f"import_job:{connection.schema_name}:{job.pk}"
+        ).defer(schema_name=connection.schema_name, job_id=job.pk)
+    return True
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run a queued import: one transaction under the workspace's bulk lock.
 

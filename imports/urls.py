@@ -25,5 +25,6 @@ urlpatterns = [
     path("<int:pk>/confirm/", run.import_confirm, name="confirm"),
     path("<int:pk>/progress/", run.import_progress, name="progress"),
     path("<int:pk>/cancel/", run.import_cancel, name="cancel"),
+    path("<int:pk>/retry/", run.import_retry, name="retry"),
     path("<int:pk>/undo/", report.import_undo, name="undo"),
 ]

@@ -20,7 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from imports.models import ImportJob, ImportProgress
-from imports.services import import_job_cancel, import_job_confirm, import_job_progress
+from imports.services import (
+    import_job_cancel,
+    import_job_confirm,
+    import_job_progress,
+    import_job_retry,
+)
 from imports.views.common import RUN, RUNNING, VIEW, S, job_or_404, wizard_context
 from imports.views.options import preview_pending
 
@@ -132,6 +137,19 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         )
     elif job.status != S.PREVIEWED:
         messages.info(request, "This import was already confirmed.")
+    return redirect(job)
+
+
+@login_required
+@permission_required(RUN, raise_exception=True)
+@require_POST
+def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """failed → queued: run a failed import again (it committed nothing)."""
+    job = job_or_404(pk)
+    if import_job_retry(job=job, actor=request.user):
+        messages.success(request, "Import started again.")
+    else:
+        messages.info(request, "This import cannot be run again; upload the file again instead.")
     return redirect(job)
 
 

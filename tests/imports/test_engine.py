@@ -224,3 +224,16 @@ def test_cancel_before_the_run_commits_nothing(workspace, users):
     job = import_job_run(job_id=job.pk)
     assert job.status == ImportJob.Status.CANCELLED
     assert not Lead.objects.exists()
+
+
+def test_a_failed_import_runs_again_and_completes(workspace, users, client_for):
+    from django.urls import reverse
+
+    job = import_job_preview(job_id=make_job(users, HEADER + "a@example.com,,,,,,\n").pk)
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", error="worker died")
+    response = client_for("Member").post(reverse("imports:retry", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "queued" and job.error == ""
+    job = import_job_run(job_id=job.pk)
+    assert (job.status, job.counts["created"]) == ("completed", 1)
