@@ -51,7 +51,9 @@ def _phone(rng: random.Random) -> str:
     ])  # fmt: skip
 
 
-def rows(n: int, *, existing: int = 0, existing_fraction: float = 0.5, seed: int = 1) -> Iterator[list[str]]:
+def rows(
+    n: int, *, existing: int = 0, existing_fraction: float = 0.5, seed: int = 1
+) -> Iterator[list[str]]:
     """``n`` data rows; about ``existing_fraction`` reuse emails 0..existing-1."""
     rng = random.Random(seed)
     pools = _pools()
