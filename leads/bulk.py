@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
@@ -45,12 +45,20 @@ class Outcome:
             self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + count
 
 
-def _subquery(queryset: QuerySet[Lead]) -> tuple[str, tuple]:
-    return queryset.order_by().values("id").query.sql_with_params()
+def lead_ids_sql(queryset: QuerySet[Lead]) -> tuple[str, tuple]:
+    """The SQL selecting the ids of ``queryset``, for insert-select and temp tables.
+
+    A queryset Django knows matches nothing (``pk__in=[]``) has no SQL; it
+    becomes a query for no rows rather than an EmptyResultSet error.
+    """
+    try:
+        return queryset.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:
+        return f"SELECT id FROM {Lead._meta.db_table} WHERE false", ()
 
 
 def _add_tag(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
-    sql, args = _subquery(queryset)
+    sql, args = lead_ids_sql(queryset)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {LeadTag._meta.db_table} (lead_id, tag_id, created_at) "
@@ -85,7 +93,7 @@ def _set_status(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
         status=status, version=F("version") + 1, updated_at=now
     )
     if status in SUPPRESSING:
-        sql, args = _subquery(queryset)
+        sql, args = lead_ids_sql(queryset)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {Suppression._meta.db_table} (email_key, reason, source, created_at) "
@@ -129,7 +137,7 @@ def leads_delete_set_based(queryset: QuerySet[Lead]) -> int:
     relations are included) is cleared or nulled, then the leads go.
     Suppressions are keyed by email, not lead, so they stay.
     """
-    sql, args = _subquery(queryset)
+    sql, args = lead_ids_sql(queryset)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS _bulk_delete_ids")
         cursor.execute(f"CREATE TEMP TABLE _bulk_delete_ids ON COMMIT DROP AS {sql}", args)
@@ -234,7 +242,7 @@ def _freeze(queryset: QuerySet[Lead]) -> tuple[QuerySet[Lead], int]:
     is active" leads): every later statement must see the leads selected at
     the start, not re-run the filter.
     """
-    sql, args = _subquery(queryset)
+    sql, args = lead_ids_sql(queryset)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS _bulk_ids")
         cursor.execute(f"CREATE TEMP TABLE _bulk_ids ON COMMIT DROP AS {sql}", args)

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from leads.bulk import lead_ids_sql
 from leads.models import Lead
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.audit import audit_record
@@ -104,7 +105,7 @@ def list_add_leads(
     own inserts, so ``member_count`` stays exact.
     """
     _lock(lead_list)
-    sql, params = leads.order_by().values("id").query.sql_with_params()
+    sql, params = lead_ids_sql(leads)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {MEMBERSHIP} (lead_list_id, lead_id, added_at, added_by_id, added_via, "
@@ -125,7 +126,7 @@ def list_remove_leads(
 ) -> int:
     """Remove ``leads`` from the list; return how many were members."""
     _lock(lead_list)
-    sql, params = leads.order_by().values("id").query.sql_with_params()
+    sql, params = lead_ids_sql(leads)
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {MEMBERSHIP} WHERE lead_list_id = %s AND lead_id IN ({sql})",

@@ -133,3 +133,10 @@ def test_deleting_a_list_keeps_its_leads(workspace, users):
     assert list_delete(actor=users["Admin"], lead_list=lead_list) == 2
     assert Lead.objects.count() == 2 and not ListMembership.objects.exists()
     assert AuditEvent.objects.get(verb="list_deleted").count == 2
+
+
+def test_adding_or_removing_an_empty_selection_changes_nothing(workspace):
+    lead_list = LeadListFactory()
+    none = Lead.objects.filter(pk__in=[])
+    assert list_add_leads(actor=None, lead_list=lead_list, leads=none) == 0
+    assert list_remove_leads(actor=None, lead_list=lead_list, leads=none) == 0
