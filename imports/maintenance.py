@@ -2,7 +2,9 @@
 
 - A job ``running`` whose workspace bulk lock is free has stalled (its
   process died: the lock is transaction-scoped and died with it): it is
-  marked failed and can be retried.
+  marked failed and can be retried. A job ``previewing`` holds no lock, but
+  its heartbeat beats every 5,000 rows read: silent past ``STALL_AFTER``, its
+  process died too (a kill during the preview left it there for good).
 - Staging tables of jobs that ended, or were left previewed past the
   retention period, are dropped (and orphans with no job at all).
 - Uploaded files and problem-row files past the retention period are
@@ -29,10 +31,12 @@ ENDED = [S.COMPLETED, S.FAILED, S.CANCELLED, S.UNDONE, S.UNDO_FAILED]
 
 
 def import_jobs_fail_stalled(*, now=None) -> int:
-    """Mark stalled running (or undoing) jobs failed; return how many."""
+    """Mark stalled running or previewing jobs failed (undoing: undo_failed); return how many."""
     now = now or timezone.now()
     candidates = list(
-        ImportJob.objects.filter(status__in=[S.RUNNING, S.UNDOING]).values_list("pk", "status")
+        ImportJob.objects.filter(status__in=[S.RUNNING, S.PREVIEWING, S.UNDOING]).values_list(
+            "pk", "status"
+        )
     )
     if not candidates:
         return 0
@@ -49,7 +53,7 @@ def import_jobs_fail_stalled(*, now=None) -> int:
             beat = beats.get(pk)
             if beat and now - beat < STALL_AFTER:
                 continue
-            to = S.FAILED if status == S.RUNNING else S.UNDO_FAILED
+            to = S.UNDO_FAILED if status == S.UNDOING else S.FAILED
             failed += ImportJob.objects.filter(pk=pk, status=status).update(
                 status=to,
                 error="The import stopped unexpectedly (its process ended). Nothing was "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import connection
 from psycopg import sql
 
-from imports.plan import SUPPRESSING, Plan
+from imports.plan import SUPPRESSING, Plan, tune_transaction
 from imports.staging import STANDARD_FIELDS
 
 INSERT_COLUMNS = [
@@ -21,6 +21,13 @@ INSERT_COLUMNS = [
     "source", "import_job_id", "created_by_id", "custom_fields", "created_at", "updated_at",
     "version",
 ]  # fmt: skip
+
+
+# The leads table's GIN indexes (leads.models.Lead.Meta.indexes), resolved in
+# the workspace's schema through the search_path.
+GIN_INDEXES = ("lead_search_trgm", "lead_custom_fields")
+GIN_PENDING = "256MB"
+GIN_FLUSH_MEMORY = "256MB"
 
 
 def _run(cursor, query: sql.Composable, params=None) -> int:
@@ -40,6 +47,13 @@ def merge(
     firsts = plan.firsts_cte()
     counts: dict[str, int] = {}
     with connection.cursor() as cursor:
+        tune_transaction(cursor)
+        # GIN (trigram search, custom fields) insertions go to the pending list
+        # first and are merged once, in bulk, at the end (gin_flush below): about
+        # half the cost of inserting each lead's trigrams into the tree.
+        cursor.execute(
+            sql.SQL("SET LOCAL gin_pending_list_limit = {}").format(sql.Literal(GIN_PENDING))
+        )
         # Freeze the plan's view of the data: one temp table of first rows and their outcome.
         phase("matching")
         cursor.execute("DROP TABLE IF EXISTS _import_firsts")
@@ -149,7 +163,21 @@ def merge(
         )
         counts["suppressed"] = cursor.fetchone()[0]
         cursor.execute("DROP TABLE _import_firsts")
+        gin_flush(cursor)
     return counts
+
+
+def gin_flush(cursor) -> None:
+    """Merge the leads' GIN pending lists into their trees now, inside the import.
+
+    Left pending, every search would scan the unsorted list until autovacuum
+    gets to it; flushed here, list pages stay as fast as before the import.
+    """
+    cursor.execute(
+        sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(GIN_FLUSH_MEMORY))
+    )
+    for index in GIN_INDEXES:
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
 
 
 def _update_existing(cursor, plan: Plan) -> None:

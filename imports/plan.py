@@ -26,6 +26,16 @@ UPDATABLE = [*STANDARD_FIELDS, "owner"]
 SUPPRESSING = ("unsubscribed", "bounced")
 
 
+# Per transaction (SET LOCAL): the firsts and outcomes of a 1M-row file are
+# materialised, sorted and hashed; the 4 MB default spills them to disk.
+WORK_MEM = "64MB"
+
+
+def tune_transaction(cursor) -> None:
+    """Raise ``work_mem`` for the rest of the import's transaction (no effect outside one)."""
+    cursor.execute(sql.SQL("SET LOCAL work_mem = {}").format(sql.Literal(WORK_MEM)))
+
+
 def default_policy(name: str) -> str:
     if name in NAME_FIELDS or name.startswith("cf:"):
         return FILL_BLANKS
@@ -109,7 +119,10 @@ class Plan:
         out.append(
             (
                 "custom_fields",
-                sql.SQL("({n} IS DISTINCT FROM l.custom_fields)").format(n=new),
+                # A row without custom values cannot change them: skip the jsonb_each.
+                sql.SQL(
+                    "(s.custom_fields <> '{{}}'::jsonb AND {n} IS DISTINCT FROM l.custom_fields)"
+                ).format(n=new),
                 new,
                 sql.SQL("l.custom_fields"),
             )
@@ -127,11 +140,12 @@ class Plan:
 
     def new_tag_link(self) -> sql.Composable:
         """True when the row would add a tag the lead does not have yet."""
+        # cardinality first: most rows bring no tag, and then the subquery is skipped.
         return sql.SQL(
-            "EXISTS (SELECT 1 FROM unnest({names}) n(name)"
+            "(cardinality({names}) > 0 AND EXISTS (SELECT 1 FROM unnest({names}) n(name)"
             " LEFT JOIN leads_tag t ON lower(t.name) = lower(n.name)"
             " WHERE t.id IS NULL OR NOT EXISTS (SELECT 1 FROM leads_leadtag lt"
-            " WHERE lt.lead_id = l.id AND lt.tag_id = t.id))"
+            " WHERE lt.lead_id = l.id AND lt.tag_id = t.id)))"
         ).format(names=self.tag_names())
 
     def would_update(self) -> sql.Composable:

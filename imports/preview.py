@@ -12,7 +12,7 @@ import json
 from django.db import connection
 from psycopg import sql
 
-from imports.plan import Plan
+from imports.plan import Plan, tune_transaction
 
 COUNT_KEYS = [
     "rows", "created", "updated", "unchanged", "skipped_existing", "invalid",
@@ -34,25 +34,32 @@ def preview_counts(plan: Plan, *, lead_list_id: int | None = None) -> dict[str, 
             "count(*) FILTER (WHERE f.lead_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
             " lists_listmembership m WHERE m.lead_list_id = {list} AND m.lead_id = f.lead_id))"
         ).format(list=sql.Literal(lead_list_id))
+    # ``decided`` is MATERIALIZED so each row's outcome (the costly ``would`` test,
+    # with its tag and custom-field subqueries) is computed once, not once per
+    # count below; the staging-wide counts share one scan.
     query = sql.SQL(
-        "WITH {firsts}, decided AS ("
+        "WITH {firsts}, decided AS MATERIALIZED ("
         " SELECT s.lead_id, s.email_key,"
         "  CASE WHEN s.lead_id IS NULL THEN 'created'"
         "   WHEN NOT {update} THEN 'skipped_existing'"
         "   WHEN {would} THEN 'updated' ELSE 'unchanged' END AS outcome,"
         "  (EXISTS (SELECT 1 FROM leads_suppression x WHERE x.email_key = s.email_key)"
         "   OR COALESCE(l.is_suppressed, false)) AS suppressed"
-        " FROM firsts s LEFT JOIN leads_lead l ON l.id = s.lead_id)"
+        " FROM firsts s LEFT JOIN leads_lead l ON l.id = s.lead_id),"
+        " totals AS (SELECT count(*) AS rows,"
+        "  count(*) FILTER (WHERE email_key IS NULL) AS invalid,"
+        "  count(*) FILTER (WHERE email_key IS NOT NULL) AS valid,"
+        "  count(*) FILTER (WHERE warnings IS NOT NULL) AS warnings FROM {staging})"
         " SELECT"
-        "  (SELECT count(*) FROM {staging}),"
+        "  (SELECT rows FROM totals),"
         "  count(*) FILTER (WHERE outcome = 'created'),"
         "  count(*) FILTER (WHERE outcome = 'updated'),"
         "  count(*) FILTER (WHERE outcome = 'unchanged'),"
         "  count(*) FILTER (WHERE outcome = 'skipped_existing'),"
-        "  (SELECT count(*) FROM {staging} WHERE email_key IS NULL),"
-        "  (SELECT count(*) FROM {staging} WHERE email_key IS NOT NULL) - count(*),"
+        "  (SELECT invalid FROM totals),"
+        "  (SELECT valid FROM totals) - count(*),"
         "  count(*) FILTER (WHERE suppressed),"
-        "  (SELECT count(*) FROM {staging} WHERE warnings IS NOT NULL),"
+        "  (SELECT warnings FROM totals),"
         "  {list_added}"
         " FROM decided f"
     ).format(
@@ -62,7 +69,10 @@ def preview_counts(plan: Plan, *, lead_list_id: int | None = None) -> dict[str, 
         staging=plan.staging,
         list_added=list_added,
     )
-    [row] = _fetch(query)
+    with connection.cursor() as cursor:
+        tune_transaction(cursor)
+        cursor.execute(query)
+        row = cursor.fetchone()
     return dict(zip(COUNT_KEYS, (int(v) for v in row), strict=True))
 
 

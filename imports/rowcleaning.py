@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from psycopg.types.json import Jsonb
-
 from imports.mapping import person_key
 from imports.reading import unquote_formula as _unquote_formula
 from imports.staging import STANDARD_FIELDS
@@ -76,7 +74,11 @@ class RowCleaner:
         return cleaning.clean_custom_value(self.fields_by_key[key], value, day_first=self.day_first)
 
     def stage(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple]:
-        """Yield staging tuples (imports.staging.COLUMN_NAMES order) for ``rows``."""
+        """Yield staging tuples (imports.staging.COLUMN_NAMES order) for ``rows``.
+
+        JSON columns come as plain dicts and lists; ``imports.staging.encode_rows``
+        turns the tuples into COPY text.
+        """
         for row_no, cells in rows:
             yield self._stage_row(row_no, cells)
 
@@ -134,10 +136,10 @@ class RowCleaner:
             self.phone_e164(phone, self.region) if phone else "",
             status,
             owner_id,
-            Jsonb(custom),
+            custom,
             list(dict.fromkeys(tags)),
             error,
-            Jsonb(warnings) if warnings else None,
+            warnings or None,
             cells if (error or warnings) else None,
         )
 

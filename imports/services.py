@@ -22,6 +22,7 @@ from django.utils.text import get_valid_filename
 from imports import staging
 from imports.merge import merge
 from imports.models import ImportJob, ImportProgress, SavedMapping
+from imports.parallel import cleaned_blocks, default_workers
 from imports.plan import POLICIES, UPDATABLE, Plan
 from imports.preview import preview_counts
 from imports.problems import problems_write
@@ -89,6 +90,14 @@ def _opener(job: ImportJob):
     return lambda: storage.open(job.file_path, "rb")
 
 
+def oversize_message(size: int, max_bytes: int) -> str:
+    """What a person reads when a file is over the workspace's size limit."""
+    return (
+        f"The file is {size / 1024**2:,.0f} MB; this workspace accepts files up to "
+        f"{max_bytes // 1024**2:,} MB. Split it or ask an Owner to raise the limit."
+    )
+
+
 # --- 1. upload ---------------------------------------------------------------------------------
 def import_job_create(
     *,
@@ -106,10 +115,7 @@ def import_job_create(
     """
     limits = workspace_limits()
     if size > limits.max_bytes:
-        raise FileReadError(
-            f"The file is {size / 1024**2:,.0f} MB; this workspace accepts files up to "
-            f"{limits.max_bytes // 1024**2:,} MB. Split it or ask an Owner to raise the limit."
-        )
+        raise FileReadError(oversize_message(size, limits.max_bytes))
     name = clean_file_name(file_name)
     job = ImportJob.objects.create(created_by=actor, file_name=name, file_size=size, source=source)
     storage = storages["private"]
@@ -329,7 +335,8 @@ def stage(job: ImportJob, progress: ProgressReporter | None = None) -> int:
     """Read, clean and COPY the whole file into the job's staging table; return rows staged.
 
     Raises ``FileReadError`` naming the row for a file that turns bad midway,
-    and ``ImportCancelled`` when the person cancels.
+    and ``ImportCancelled`` when the person cancels. Files of more than
+    ``imports.parallel.PARALLEL_MIN_ROWS`` rows are cleaned on every core.
     """
     settings = workspace_settings_current()
     cleaner = RowCleaner(
@@ -354,9 +361,11 @@ def stage(job: ImportJob, progress: ProgressReporter | None = None) -> int:
                     raise ImportCancelled
             yield row
 
-    staged = staging.staging_copy(job.pk, cleaner.stage(rows()))
+    staged = [0]
+    blocks = cleaned_blocks(cleaner, rows(), workers=default_workers(total), counter=staged)
+    staging.staging_copy(job.pk, blocks)
     staging.staging_index(job.pk)
-    return staged
+    return staged[0]
 
 
 def import_job_preview(*, job_id: int) -> ImportJob:

@@ -7,6 +7,7 @@ expires (a sweeper drops orphans).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from django.db import connection
@@ -59,17 +60,75 @@ def staging_index(job_id: int) -> None:
         cursor.execute(sql.SQL("ANALYZE {}").format(table))
 
 
-def staging_copy(job_id: int, rows: Iterable[tuple]) -> int:
-    """COPY ``rows`` (tuples in ``COLUMN_NAMES`` order) into the staging table."""
+def staging_copy(job_id: int, blocks: Iterable[bytes]) -> None:
+    """COPY ``blocks`` (COPY text, from :func:`encode_rows`) into the staging table.
+
+    The rows arrive already encoded: building the COPY text in Python (or in
+    the cleaning workers, imports.parallel) costs a fraction of psycopg's
+    per-value ``write_row`` adaptation.
+    """
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         staging_identifier(job_id), sql.SQL(", ").join(map(sql.Identifier, COLUMN_NAMES))
     )
-    count = 0
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-            count += 1
-    return count
+        for block in blocks:
+            copy.write(block)
+
+
+# --- COPY text format (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.2) --
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+NULL = "\\N"
+
+
+def _copy_text(value: str) -> str:
+    """``value`` escaped for a COPY text field (backslash, tab, newline, carriage return)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_COPY_ESCAPES)
+    return value
+
+
+def _array_literal(items: list[str]) -> str:
+    """A ``text[]`` literal: every element double-quoted, so no element needs other care."""
+    return (
+        "{" + ",".join('"' + i.replace("\\", "\\\\").replace('"', '\\"') + '"' for i in items) + "}"
+    )
+
+
+def encode_rows(rows: Iterable[tuple]) -> str:
+    """COPY text for staging tuples in ``COLUMN_NAMES`` order (one line per row).
+
+    Text may be ``None`` (NULL) where the column allows it; ``custom_fields``
+    and ``warnings`` are JSON-able values (``warnings`` None for none), ``tags``
+    a list of str, ``raw`` a list of str or None. Equivalent to psycopg's
+    ``write_row`` with ``Jsonb`` values (tests/imports/test_fast_paths.py).
+    """
+    lines = []
+    for row in rows:
+        row_no, key, email, *texts, status, owner_id, custom, tags, error, warnings, raw = row
+        texts.append("" if status is None else status)
+        plain = "".join(texts)
+        if "\\" in plain or "\t" in plain or "\n" in plain or "\r" in plain:
+            texts = [_copy_text(t) for t in texts]
+        if status is None:
+            texts[-1] = NULL
+        lines.append(
+            "\t".join(
+                (
+                    str(row_no),
+                    NULL if key is None else _copy_text(key),
+                    NULL if email is None else _copy_text(email),
+                    *texts,
+                    NULL if owner_id is None else str(int(owner_id)),
+                    _copy_text(json.dumps(custom)),
+                    _copy_text(_array_literal(tags)),
+                    NULL if error is None else _copy_text(error),
+                    NULL if warnings is None else _copy_text(json.dumps(warnings)),
+                    NULL if raw is None else _copy_text(_array_literal(raw)),
+                )
+            )
+        )
+    lines.append("")
+    return "\n".join(lines)
 
 
 def staging_drop(job_id: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -37,6 +37,10 @@ EDITABLE_FIELDS = [
     "owner",
 ]
 SUPPRESSING_STATUSES = {Lead.Status.UNSUBSCRIBED, Lead.Status.BOUNCED}
+# How long an interactive edit waits for a lead locked by a bulk writer (an import holds
+# its leads' rows until it commits, possibly minutes) before it gives up and says why.
+EDIT_LOCK_WAIT = "3s"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout expiring
 
 
 class DuplicateLead(ValidationError):
@@ -58,6 +62,50 @@ class StaleLead(Exception):
             "This lead was changed by someone else (or an import) after you opened it. "
             "Your changes were not saved: review the current values and apply them again."
         )
+
+
+class LeadBusy(Exception):
+    """A bulk writer (an import, a bulk action) holds the lead: the edit waited
+    ``EDIT_LOCK_WAIT``, saved nothing, and can be tried again when it finishes.
+    ``import_job`` is the running import, when one is running."""
+
+    def __init__(self, lead: Lead, import_job=None):
+        self.lead, self.import_job = lead, import_job
+        if import_job is not None:
+            text = (
+                f"This lead is being updated by import #{import_job.pk} ({import_job.file_name})."
+                " Your changes were not saved: try again when the import has finished."
+            )
+        else:
+            text = (
+                "This lead is being changed by a bulk action right now. Your changes were not "
+                "saved: try again in a minute."
+            )
+        super().__init__(text)
+
+
+def _lock_for_edit(lead: Lead) -> None:
+    """Take the row lock the guarded UPDATE needs, waiting at most ``EDIT_LOCK_WAIT``.
+
+    ``FOR NO KEY UPDATE`` is the lock an UPDATE of non-key columns takes, so
+    it waits only for real writers of the row (not for tag or list inserts
+    that merely reference it). Runs in a savepoint: a timeout rolls back to
+    it and the caller's transaction stays usable. Raises ``LeadBusy``.
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{EDIT_LOCK_WAIT}'")
+            cursor.execute(
+                f"SELECT 1 FROM {Lead._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [lead.pk]
+            )
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        from imports.models import ImportJob
+
+        running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+        raise LeadBusy(lead, running.order_by("-started_at").first()) from None
 
 
 def _email_key_or_error(raw: str) -> str:
@@ -147,7 +195,9 @@ def lead_update(
     """Save ``data`` over ``lead`` if nobody changed it since ``expected_version``.
 
     One guarded ``UPDATE … WHERE version = expected``: a lost race raises
-    ``StaleLead`` and writes nothing. Changing the email re-checks identity
+    ``StaleLead`` and writes nothing. A lead held by a running import (or
+    bulk action) is waited for at most ``EDIT_LOCK_WAIT``, then ``LeadBusy``
+    names the import and nothing is written. Changing the email re-checks identity
     and suppression; a status moving to unsubscribed/bounced records a
     suppression. Blank custom field values remove the key.
     """
@@ -166,6 +216,7 @@ def lead_update(
     candidate.full_clean(
         exclude=["email_key", "search_text", "email_domain"], validate_unique=False
     )
+    _lock_for_edit(lead)
     updated = Lead.objects.filter(pk=lead.pk, version=expected_version).update(
         **values, version=F("version") + 1, updated_at=timezone.now()
     )

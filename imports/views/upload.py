@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from imports.forms import RereadForm, UploadForm
@@ -17,6 +19,7 @@ from imports.services import (
     TransitionRefused,
     import_job_create,
     import_job_reread,
+    oversize_message,
     workspace_limits,
 )
 from imports.views.common import RUN, is_ajax, job_or_404, wizard_context
@@ -29,23 +32,77 @@ def list_session_key(job_id: int) -> str:
     return f"import_{job_id}_list"
 
 
+# Room for the multipart framing and the form's other fields around the file.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+class UploadSizeGuard(FileUploadHandler):
+    """The upload view's first handler: a request body bigger than the workspace's
+    file limit (from its Content-Length) has its file skipped while it streams in,
+    so it is never held in memory nor spooled to a temporary file; the view then
+    refuses it with the size message. Files just under the overhead margin are
+    refused by ``import_job_create`` from their exact size.
+    """
+
+    def __init__(self, request: HttpRequest, max_bytes: int):
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.declared = 0
+
+    @property
+    def refused(self) -> bool:
+        return self.declared > self.max_bytes + FORM_OVERHEAD_BYTES
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.declared = content_length
+        return None  # let the parser go on: the CSRF token and other fields are still read
+
+    def new_file(self, *args, **kwargs):
+        if self.refused:
+            raise SkipFile  # the parser drains this file's bytes without keeping them
+
+    def receive_data_chunk(self, raw_data, start):
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+@csrf_exempt  # only to install the guard before the body is parsed; checked just below
+def import_upload(request: HttpRequest) -> HttpResponse:
+    """The drop zone; see ``_import_upload``. CSRF is enforced by ``csrf_protect``
+    after the guard is in place (the middleware would parse the body first)."""
+    guard = None
+    if request.method == "POST" and getattr(request, "tenant", None) is not None:
+        guard = UploadSizeGuard(request, workspace_limits().max_bytes)
+        request.upload_handlers.insert(0, guard)
+    return _import_upload(request, guard=guard)
+
+
+@csrf_protect
 @login_required
 @permission_required(RUN, raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
+def _import_upload(request: HttpRequest, guard: UploadSizeGuard | None = None) -> HttpResponse:
     """The drop zone. POST stores the file and reads its profile, then shows it.
 
     A file that cannot be read is refused with the reader's message and
-    nothing is kept. The upload script (static/js/imports.js) posts with
-    XMLHttpRequest for its progress bar and gets JSON: ``{"redirect": url}``
-    or ``{"error": message}``; without script it is an ordinary form post.
+    nothing is kept; a request larger than the size limit is refused without
+    its file being stored anywhere (``UploadSizeGuard``). The upload script
+    (static/js/imports.js) posts with XMLHttpRequest for its progress bar and
+    gets JSON: ``{"redirect": url}`` or ``{"error": message}``; without script
+    it is an ordinary form post.
     """
     initial = {"list_id": request.GET.get("list"), "source": request.GET.get("source")}
     bound = request.method == "POST"
     form = UploadForm(
         request.POST if bound else None, request.FILES if bound else None, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
+    if guard is not None and guard.refused:
+        form.is_valid()  # the file was skipped: replace "choose a file" with the real reason
+        form.errors.clear()
+        form.add_error(None, oversize_message(guard.declared, guard.max_bytes))
+    elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             job = import_job_create(

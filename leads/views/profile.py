@@ -2,8 +2,8 @@
 
 Thin views: permission, form, service, message, redirect (Post/Redirect/Get).
 The rules (identity, suppression, optimistic locking) live in
-``leads.services``; its ``DuplicateLead`` and ``StaleLead`` become form
-errors and an alert here.
+``leads.services``; its ``DuplicateLead``, ``StaleLead`` and ``LeadBusy``
+(a running import holds the lead) become form errors and an alert here.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_or_404(pk)
     can_create_tags = request.user.has_perm("leads.add_tag")
     form = LeadForm(request.POST or None, lead=lead, can_create_tags=can_create_tags)
-    conflicts = None
+    conflicts, busy = None, False
     if request.method == "POST" and form.is_valid():
         add, remove, new_names = form.tag_changes()
         try:
@@ -172,6 +172,10 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
             current = _lead_or_404(pk)
             conflicts = {"message": str(exc), "rows": form.differences(current)}
             lead, form = current, LeadForm(lead=current, can_create_tags=can_create_tags)
+        except services.LeadBusy as exc:
+            # The person's input stays in the form: they save again once the import is done.
+            form.add_error(None, str(exc))
+            busy = True
         except services.DuplicateLead as exc:
             _duplicate_error(form, exc.existing)
         except ValidationError as exc:
@@ -180,7 +184,9 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Lead {lead} saved.")
             return redirect(lead)
     context = {"form": form, "lead": lead, "conflicts": conflicts}
-    return render(request, "leads/lead_form.html", context, status=409 if conflicts else 200)
+    return render(
+        request, "leads/lead_form.html", context, status=409 if conflicts or busy else 200
+    )
 
 
 @login_required
