@@ -52,9 +52,18 @@ def _phone(rng: random.Random) -> str:
 
 
 def rows(
-    n: int, *, existing: int = 0, existing_fraction: float = 0.5, seed: int = 1
+    n: int,
+    *,
+    existing: int = 0,
+    existing_fraction: float = 0.5,
+    seed: int = 1,
+    new_offset: int = 10_000_000,
 ) -> Iterator[list[str]]:
-    """``n`` data rows; about ``existing_fraction`` reuse emails 0..existing-1."""
+    """``n`` data rows; about ``existing_fraction`` reuse emails 0..existing-1.
+
+    New rows use ``email_for(existing + new_offset + i)``: files generated with
+    different offsets (at least ``n`` apart) share no new leads.
+    """
     rng = random.Random(seed)
     pools = _pools()
     emitted: list[str] = []
@@ -67,7 +76,7 @@ def rows(
         elif existing and rng.random() < existing_fraction:
             email = email_for(rng.randrange(existing))
         else:
-            email = email_for(existing + 10_000_000 + i)
+            email = email_for(existing + new_offset + i)
         emitted.append(email)
         tags = "; ".join(rng.sample(TAG_POOL, rng.choice([0, 0, 1, 2])))
         yield [

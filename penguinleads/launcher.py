@@ -1,6 +1,6 @@
 """`make run` and `make test` in one place: database, migrations, processes.
 
-Usage: ``python -m penguinleads.launcher run|test|db [args]``.
+Usage: ``python -m penguinleads.launcher run|test|bench|db [args]``.
 
 Without ``DATABASE_URL`` the embedded PostgreSQL in ``.pgdata/`` is started and
 ``DATABASE_URL`` is exported to every child process; a server this launcher
@@ -11,6 +11,7 @@ started is stopped again when it exits (Ctrl-C included). With
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -86,24 +87,101 @@ def _wait(procs: list[subprocess.Popen]) -> int:
                 p.kill()
 
 
+def deploy_check_env() -> dict[str, str]:
+    """The environment of ``check --deploy``: production switches, a random real-looking key.
+
+    Shared by ``make test`` and tests/security/test_web_security.py so both
+    check the same production settings.
+    """
+    return {
+        **os.environ,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECURE": "1",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "BASE_DOMAIN": "penguinleads.example",
+    }
+
+
 def test(pytest_args: list[str]) -> int:
-    """Lint, Django checks, migration check, then the whole suite."""
+    """Lint, Django checks (development, then production's deploy check), migrations, suite."""
 
     def body() -> int:
+        deploy = deploy_check_env()
         steps = [
-            [PYTHON, "-m", "ruff", "check", "."],
-            [PYTHON, "-m", "ruff", "format", "--check", "."],
-            [*MANAGE, "check", "--fail-level", "WARNING"],
-            [*MANAGE, "makemigrations", "--check", "--dry-run"],
-            [PYTHON, "-m", "pytest", *pytest_args],
+            ([PYTHON, "-m", "ruff", "check", "."], None),
+            ([PYTHON, "-m", "ruff", "format", "--check", "."], None),
+            ([*MANAGE, "check", "--fail-level", "WARNING"], None),
+            ([*MANAGE, "check", "--deploy", "--fail-level", "WARNING"], deploy),
+            ([*MANAGE, "makemigrations", "--check", "--dry-run"], None),
+            ([PYTHON, "-m", "pytest", *pytest_args], None),
         ]
-        for step in steps:
+        for step, env in steps:
             print("+", " ".join(step[1:] if step[0] == PYTHON else step), flush=True)
-            code = subprocess.run(step, cwd=embedded_db.REPO_ROOT).returncode
+            code = subprocess.run(step, cwd=embedded_db.REPO_ROOT, env=env).returncode
             if code:
                 return code
         return 0
 
+    return _with_database(body)
+
+
+# What `bench` raises the embedded server to (issue 7). Reloaded at once, except
+# shared_buffers, which waits for a restart (see bench()).
+BENCH_SETTINGS = {
+    "shared_buffers": "1GB",
+    "max_wal_size": "4GB",
+    "maintenance_work_mem": "512MB",
+    "checkpoint_timeout": "15min",
+    "work_mem": "64MB",
+}
+
+
+def _raise_settings() -> bool:
+    """ALTER SYSTEM the bench settings on the embedded server and reload; True if a
+    restart is still needed for some of them."""
+    import psycopg
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+        for name, value in BENCH_SETTINGS.items():
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+        conn.execute("SELECT pg_reload_conf()")
+        time.sleep(0.5)  # the reload is asynchronous
+        return bool(
+            conn.execute("SELECT count(*) FROM pg_settings WHERE pending_restart").fetchone()[0]
+        )
+
+
+def bench(args: list[str]) -> int:
+    """Migrate, then run bench/run.py (issue 7's benchmark) with ``args``.
+
+    On the embedded server, raise its settings first and restart it when this
+    launcher started it (or BENCH_RESTART=1): a server someone else is using
+    is not restarted under them, and shared_buffers then waits for its next
+    start (the bench prints what the server ran with). With DATABASE_URL set,
+    the server's settings are left alone.
+    """
+    embedded = not os.environ.get("DATABASE_URL")
+
+    def body() -> int:
+        if embedded and _raise_settings():
+            if embedded_db.is_running() and (
+                started_here or os.environ.get("BENCH_RESTART") == "1"
+            ):
+                print("+ restarting the embedded server for shared_buffers", flush=True)
+                embedded_db.stop()
+                embedded_db.start()
+                os.environ["DATABASE_URL"] = embedded_db.database_url()
+            else:
+                print(
+                    "+ shared_buffers applies at the server's next restart (it is shared: "
+                    "not restarted; BENCH_RESTART=1 forces it)",
+                    flush=True,
+                )
+        _manage("migrate_schemas", "--executor", "standard", "-v", "0")
+        script = str(embedded_db.REPO_ROOT / "bench" / "run.py")
+        return subprocess.run([PYTHON, script, *args], cwd=embedded_db.REPO_ROOT).returncode
+
+    started_here = embedded and not embedded_db.is_running()
     return _with_database(body)
 
 
@@ -120,6 +198,8 @@ def main(argv: list[str]) -> int:
         return run()
     if command == "test":
         return test(rest)
+    if command == "bench":
+        return bench(rest)
     if command == "db":
         return db()
     print(__doc__, file=sys.stderr)
