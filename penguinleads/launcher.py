@@ -93,8 +93,10 @@ def deploy_check_env() -> dict[str, str]:
     Shared by ``make test`` and tests/security/test_web_security.py so both
     check the same production settings.
     """
+    # The browser tests' async-unsafe switch belongs to the test process, not production.
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **base,
         "DJANGO_DEBUG": "0",
         "DJANGO_SECURE": "1",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
