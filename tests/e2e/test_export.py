@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
 
@@ -44,10 +45,7 @@ def test_filter_the_leads_export_xlsx_and_the_file_holds_exactly_those_leads(
     acme = seed(workspace.schema_name)
 
     page.goto(web_server.url(workspace, "/leads/"))
-    form = page.locator("form").filter(has=page.locator('input[name="password"]'))
-    form.locator('input[name="username"]').fill(owner.email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').click()
+    sign_in(page, owner.email, PASSWORD)
     count = page.get_by_test_id("lead-count")
     expect(count).to_have_text("18")
 

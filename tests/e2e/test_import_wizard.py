@@ -23,6 +23,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.helpers import sign_in
 from tests.tier2 import subprocess_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
@@ -125,10 +126,7 @@ def test_the_whole_wizard_imports_a_file_and_undoes_it(
 
     # Sign in on the way to the upload page.
     page.goto(web_server.url(workspace, "/imports/new/"))
-    form = page.locator("form").filter(has=page.locator('input[name="password"]'))
-    form.locator('input[name="username"]').fill(owner.email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').click()
+    sign_in(page, owner.email, PASSWORD)
     expect(page.get_by_role("heading", name="Import leads")).to_be_visible()
 
     # 1. Upload: choosing the file sends it (XMLHttpRequest), then the file as read.

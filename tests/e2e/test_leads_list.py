@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
 
@@ -65,10 +66,7 @@ def test_search_filter_by_tag_select_all_matching_and_add_a_tag(
     data = seed(workspace.schema_name)
 
     page.goto(web_server.url(workspace, "/leads/"))
-    form = page.locator("form").filter(has=page.locator('input[name="password"]'))
-    form.locator('input[name="username"]').fill(owner.email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').click()
+    sign_in(page, owner.email, PASSWORD)
     count = page.get_by_test_id("lead-count")
     expect(count).to_have_text("70")
 

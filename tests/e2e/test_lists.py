@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.helpers import sign_in as fill_sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
 
@@ -43,10 +44,7 @@ def seed(schema_name: str) -> None:
 
 def sign_in(page: Page, url: str, email: str) -> None:
     page.goto(url)
-    form = page.locator("form").filter(has=page.locator('input[name="password"]'))
-    form.locator('input[name="username"]').fill(email)
-    form.locator('input[name="password"]').fill(PASSWORD)
-    form.locator('[type="submit"]').click()
+    fill_sign_in(page, email, PASSWORD)
 
 
 def test_add_all_matching_to_a_new_list_then_remove_some_and_see_both_counts_change(

@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
 
@@ -22,14 +23,6 @@ LOGIN_PATH = re.compile(r"/accounts/login/(\?.*)?$")
 def navigation(page: Page):
     """The page's navigation: the navigation landmark, or the header (banner) holding it."""
     return page.get_by_role("navigation").or_(page.get_by_role("banner"))
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    """Fill and submit the sign-in form on the current page."""
-    form = page.locator("form").filter(has=page.locator('input[name="password"]'))
-    form.locator('input[name="username"]').fill(email)
-    form.locator('input[name="password"]').fill(password)
-    form.locator('[type="submit"]').click()
 
 
 def sign_out(page: Page) -> None:
