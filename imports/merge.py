@@ -145,10 +145,10 @@ def merge(
             cursor,
             "INSERT INTO leads_suppression (email_key, reason, source, created_at, created_by_id)"
             " SELECT s.email_key, s.status, %s, now(), %s FROM _import_firsts s"
-            " WHERE s.status IN ('unsubscribed', 'bounced')"
+            " WHERE s.status = ANY(%s)"
             " AND s.outcome IN ('created', 'updated')"
             " ON CONFLICT (email_key) DO NOTHING",
-            [f"import #{plan.job_id}", actor_id],
+            [f"import #{plan.job_id}", actor_id, list(SUPPRESSING)],
         )
         _run(
             cursor,

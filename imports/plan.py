@@ -23,7 +23,7 @@ POLICIES = (OVERWRITE, FILL_BLANKS, KEEP)
 NAME_FIELDS = {"first_name", "last_name"}
 # Fields an import can change on an existing lead, with their default policy.
 UPDATABLE = [*STANDARD_FIELDS, "owner"]
-SUPPRESSING = ("unsubscribed", "bounced")
+SUPPRESSING = tuple(sorted(Lead.SUPPRESSING_STATUSES))
 
 
 # Per transaction (SET LOCAL): the firsts and outcomes of a 1M-row file are
@@ -91,7 +91,9 @@ class Plan:
 
     def _status_change(self) -> tuple[sql.Composable, sql.Composable]:
         # A status column may only move a lead toward suppression.
-        cond = sql.SQL("(s.status IN ('unsubscribed', 'bounced') AND l.status = 'active')")
+        cond = sql.SQL("(s.status = ANY({sup}) AND l.status = 'active')").format(
+            sup=sql.Literal(list(SUPPRESSING))
+        )
         return cond, sql.SQL("CASE WHEN {c} THEN s.status ELSE l.status END").format(c=cond)
 
     def _custom_new(self) -> sql.Composable:

@@ -32,7 +32,7 @@ BEFORE_DELETE_HOOKS: list[Callable[[str], None]] = []
 
 # Above this many leads an action runs in the background.
 BULK_INLINE_LIMIT = 5_000
-SUPPRESSING = {Lead.Status.UNSUBSCRIBED, Lead.Status.BOUNCED}
+SUPPRESSING = Lead.SUPPRESSING_STATUSES
 
 
 @dataclass

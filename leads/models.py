@@ -33,6 +33,9 @@ class Lead(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Bounced"
 
+    # The statuses that suppress the email (DESIGN §6): every write path uses this set.
+    SUPPRESSING_STATUSES = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED})
+
     class Source(models.TextChoices):
         MANUAL = "manual", "Manual"
         IMPORT = "import", "Import"
