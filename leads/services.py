@@ -36,7 +36,7 @@ EDITABLE_FIELDS = [
     "status",
     "owner",
 ]
-SUPPRESSING_STATUSES = {Lead.Status.UNSUBSCRIBED, Lead.Status.BOUNCED}
+SUPPRESSING_STATUSES = Lead.SUPPRESSING_STATUSES
 # How long an interactive edit waits for a lead locked by a bulk writer (an import holds
 # its leads' rows until it commits, possibly minutes) before it gives up and says why.
 EDIT_LOCK_WAIT = "3s"
@@ -145,6 +145,7 @@ def lead_create(
     data: dict[str, Any],
     custom_fields: dict[str, Any] | None = None,
     tags: list[Tag] | None = None,
+    new_tag_names: list[str] | None = None,
     source: str = Lead.Source.MANUAL,
 ) -> Lead:
     """Create one lead. Raises ``DuplicateLead`` when the email is taken.
@@ -178,8 +179,10 @@ def lead_create(
             keys=[key], reason=lead.status, source=f"lead {lead.pk} created", actor=actor
         )
         lead.is_suppressed = True
-    if tags:
-        lead.tags.add(*tags)
+    if tags or new_tag_names:
+        from leads.tags import lead_tags_change
+
+        lead_tags_change(actor=actor, lead=lead, add=tags or (), new_names=new_tag_names or ())
     return lead
 
 
@@ -191,6 +194,9 @@ def lead_update(
     data: dict[str, Any],
     custom_fields: dict[str, Any] | None = None,
     expected_version: int,
+    add_tags: list[Tag] | None = None,
+    remove_tags: list[Tag] | None = None,
+    new_tag_names: list[str] | None = None,
 ) -> Lead:
     """Save ``data`` over ``lead`` if nobody changed it since ``expected_version``.
 
@@ -228,6 +234,17 @@ def lead_update(
             keys=[lead.email_key], reason=lead.status, source=f"lead {lead.pk} edited", actor=actor
         )
         lead.refresh_from_db()
+    if add_tags or remove_tags or new_tag_names:
+        # A change, not a replacement: tags others added meanwhile stay (leads.tags).
+        from leads.tags import lead_tags_change
+
+        lead_tags_change(
+            actor=actor,
+            lead=lead,
+            add=add_tags or (),
+            remove=remove_tags or (),
+            new_names=new_tag_names or (),
+        )
     return lead
 
 

@@ -14,7 +14,6 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -25,7 +24,6 @@ from django.views.decorators.http import require_http_methods
 from leads import selectors, services
 from leads.forms import LeadForm, display_value
 from leads.models import CustomField, Lead
-from leads.tags import lead_tags_change
 
 
 @dataclass(frozen=True)
@@ -120,14 +118,14 @@ def lead_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         add, _remove, new_names = form.tag_changes()
         try:
-            # One transaction: a refused lead leaves no freshly created tags behind.
-            with transaction.atomic():
-                lead = services.lead_create(
-                    actor=request.user,
-                    data=form.standard_data(),
-                    custom_fields=form.custom_values,
-                )
-                lead_tags_change(actor=request.user, lead=lead, add=add, new_names=new_names)
+            # One atomic service: a refused lead leaves no freshly created tags behind.
+            lead = services.lead_create(
+                actor=request.user,
+                data=form.standard_data(),
+                custom_fields=form.custom_values,
+                tags=list(add),
+                new_tag_names=list(new_names),
+            )
         except services.DuplicateLead as exc:
             _duplicate_error(form, exc.existing)
         except ValidationError as exc:
@@ -157,17 +155,16 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         add, remove, new_names = form.tag_changes()
         try:
-            with transaction.atomic():
-                lead = services.lead_update(
-                    actor=request.user,
-                    lead=lead,
-                    data=form.standard_data(),
-                    custom_fields=form.custom_values,
-                    expected_version=form.cleaned_data.get("version") or 0,
-                )
-                lead_tags_change(
-                    actor=request.user, lead=lead, add=add, remove=remove, new_names=new_names
-                )
+            lead = services.lead_update(
+                actor=request.user,
+                lead=lead,
+                data=form.standard_data(),
+                custom_fields=form.custom_values,
+                expected_version=form.cleaned_data.get("version") or 0,
+                add_tags=list(add),
+                remove_tags=list(remove),
+                new_tag_names=list(new_names),
+            )
         except services.StaleLead as exc:
             current = _lead_or_404(pk)
             conflicts = {"message": str(exc), "rows": form.differences(current)}
