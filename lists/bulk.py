@@ -60,3 +60,29 @@ def register() -> None:
     bulk.ACTIONS[BulkAction.Action.REMOVE_FROM_LIST] = _remove
     bulk.PARAMS[BulkAction.Action.ADD_TO_LIST] = _list_params
     bulk.PARAMS[BulkAction.Action.REMOVE_FROM_LIST] = _list_params
+
+
+def list_bulk_start(
+    *,
+    actor,
+    action: str,
+    selection,
+    lead_list: LeadList | None = None,
+    new_list_name: str = "",
+) -> tuple[BulkAction, LeadList]:
+    """Add or remove a selection to/from ``lead_list``, or to a list named on the spot.
+
+    One transaction: a list named here is created by ``actor`` (so it shows
+    its creator) and disappears again if the selection is refused.
+    """
+    from django.db import transaction
+
+    with transaction.atomic():
+        if new_list_name.strip():
+            lead_list, _ = list_get_or_create(actor=actor, name=new_list_name)
+        if lead_list is None:
+            raise ValidationError("Choose a list, or name a new one.")
+        job = bulk.bulk_action_start(
+            actor=actor, action=action, params={"list": lead_list.pk}, selection=selection
+        )
+    return job, lead_list

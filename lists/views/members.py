@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,9 +33,10 @@ from leads import selectors as lead_selectors
 from leads.bulk import bulk_action_start
 from leads.models import BulkAction, Lead
 from leads.selection import LeadSelection
+from lists.bulk import list_bulk_start
 from lists.forms import LeadListPickForm, ListBulkForm, SelectionForm
 from lists.models import LeadList, ListMembership
-from lists.services import list_add_leads, list_get_or_create, list_remove_leads
+from lists.services import list_add_leads, list_remove_leads
 
 VIEW = "lists.view_leadlist"
 MANAGE_MEMBERS = "lists.manage_list_members"
@@ -265,17 +265,13 @@ def list_bulk(request: HttpRequest) -> HttpResponse:
     if new_name and not request.user.has_perm("lists.add_leadlist"):
         raise PermissionDenied
     try:
-        with transaction.atomic():
-            if new_name:
-                target, _ = list_get_or_create(actor=request.user, name=new_name)
-            else:
-                target = form.cleaned_data["list"]
-            job = bulk_action_start(
-                actor=request.user,
-                action=action,
-                params={"list": target.pk},
-                selection=form.selection,
-            )
+        job, target = list_bulk_start(
+            actor=request.user,
+            action=action,
+            selection=form.selection,
+            lead_list=form.cleaned_data["list"],
+            new_list_name=new_name or "",
+        )
     except ValidationError as exc:
         for error in exc.messages:
             messages.error(request, error)
