@@ -73,6 +73,7 @@ urlpatterns = [
         views.team_member_resend_invite,
         name="team_member_resend_invite",
     ),
+    path("audit/", views.audit_list, name="audit"),
     path("notifications/", views.notification_list, name="notifications"),
     path(
         "notifications/read-all/", views.notification_mark_all_read, name="notifications_read_all"

@@ -1,4 +1,4 @@
-"""Team, invitations and notifications.
+"""Team, invitations, notifications and the audit log.
 
 Thin views: permission, form, one service call, message, redirect. The
 rules (who may grant Owner, the last Owner, duplicate emails) live in
@@ -8,6 +8,7 @@ or messages here, its PermissionDenied becomes a 403.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,19 +17,24 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import push_url
 
-from penguinleads.accounts import notifications, services
+from penguinleads.accounts import notifications, selectors, services
 from penguinleads.accounts.forms import InvitationAcceptForm, InviteForm, RoleForm
 from penguinleads.accounts.models import Invitation, Notification, User
 from penguinleads.tenancy.roles import OWNER
 
 MANAGE_TEAM = "accounts.manage_team"
+VIEW_AUDIT = "accounts.view_auditevent"
 NOTIFICATIONS_PER_PAGE = 25
+AUDIT_PER_PAGE = 50
 
 
 # --- Team --------------------------------------------------------------------
@@ -260,3 +266,61 @@ def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
     count = notifications.notification_mark_read(recipient=request.user)
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
     return redirect("accounts:notifications")
+
+
+# --- Audit log ---------------------------------------------------------------
+
+
+def _query(params: QueryDict, **changes) -> str:
+    """``?…`` of ``params`` without blank values, with ``changes`` (None drops a key)."""
+    query = QueryDict(mutable=True)
+    for key in params:
+        values = [v for v in params.getlist(key) if v.strip()]
+        if values:
+            query.setlist(key, values)
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value is not None:
+            query[key] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else ""
+
+
+@login_required
+@permission_required(VIEW_AUDIT, raise_exception=True)
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """Who did what, when, to how many: newest first, 50 a page, filtered by action,
+    person and dates. An htmx request (the filter form, the pager) gets the table partial.
+
+    Times and the date filter are in the workspace's time zone: "from 3 May" is
+    the workspace's 3 May, whatever the server's zone.
+    """
+    zone = zoneinfo.ZoneInfo(request.tenant.settings.time_zone)
+    with timezone.override(zone):
+        filterset = selectors.audit_filter(params=request.GET)
+        page = Paginator(selectors.audit_events(filterset), AUDIT_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        filtered = any(filterset.form.cleaned_data.get(name) for name in filterset.filters)
+        context = {
+            "filterset": filterset,
+            "page": page,
+            "rows": selectors.audit_rows(page.object_list, viewer=request.user),
+            "filtered": filtered or bool(filterset.errors),
+            "time_zone": zone.key,
+            "prev_query": _query(request.GET, page=page.previous_page_number())
+            if page.has_previous()
+            else "",
+            "next_query": _query(request.GET, page=page.next_page_number())
+            if page.has_next()
+            else "",
+        }
+        if bool(request.htmx) and not request.htmx.history_restore_request:
+            response = render(request, "accounts/includes/_audit_table.html", context)
+            push_url(response, reverse("accounts:audit") + _query(request.GET))
+        else:
+            response = render(request, "accounts/auditevent_list.html", context)
+    # The same URL answers with a fragment or a page: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response

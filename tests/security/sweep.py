@@ -42,7 +42,7 @@ WIZARD = {"pk": "wizard_job"}
 
 SWEEP: dict[str, Target] = {
     "home": Target(),
-    # Accounts: sign-in, passwords, invitations, team, notifications.
+    # Accounts: sign-in, passwords, invitations, team, notifications, the audit log.
     "accounts:login": Target(public=True),
     "accounts:logout": Target(public=True),
     "accounts:password_change": Target(),
@@ -63,6 +63,7 @@ SWEEP: dict[str, Target] = {
     "accounts:notifications": Target(),
     "accounts:notifications_read_all": Target(),
     "accounts:notification_open": Target({"pk": "notification"}),
+    "accounts:audit": Target(),
     # Leads, bulk actions, tags, custom fields.
     "leads:list": Target(),
     "leads:bulk": Target(),

@@ -45,6 +45,7 @@ accounts:team_member_resend_invite    POST    ok     ok     403     403     logi
 accounts:notifications                GET     ok     ok     ok      ok      login
 accounts:notifications_read_all       POST    ok     ok     ok      ok      login
 accounts:notification_open            GET     ok     ok     ok      ok      login
+accounts:audit                        GET     ok     ok     403     403     login
 leads:list                            GET     ok     ok     ok      ok      login
 leads:bulk                            POST    ok     ok     ok      403     login
 leads:bulk_detail                     GET     ok     ok     ok      ok      login
