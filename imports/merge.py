@@ -3,7 +3,7 @@
 Runs inside the caller's transaction (``imports.services.import_job_run``
 holds it and the workspace's bulk lock): the import commits whole or not at
 all. Order: tags, updates of existing leads (recording an ImportChange per
-changed field first), new leads in ``email_key`` order, tag links, list
+changed lead first), new leads in ``email_key`` order, tag links, list
 memberships, suppressions. Returns the final counts, computed from what the
 statements did.
 """
@@ -57,15 +57,26 @@ def merge(
         # Freeze the plan's view of the data: one temp table of first rows and their outcome.
         phase("matching")
         cursor.execute("DROP TABLE IF EXISTS _import_firsts")
+        if plan.update_existing:
+            changes = sql.SQL("CASE WHEN s.lead_id IS NOT NULL THEN {} END").format(
+                plan.changes_json()
+            )
+            updated = sql.SQL("d.changes <> '{{}}'::jsonb OR {}").format(plan.new_tag_link())
+        else:
+            changes, updated = sql.SQL("NULL::jsonb"), sql.SQL("false")
         cursor.execute(
             sql.SQL(
                 "CREATE TEMP TABLE _import_firsts ON COMMIT DROP AS WITH {firsts}"
-                " SELECT s.*, CASE WHEN s.lead_id IS NULL THEN 'created'"
+                " SELECT s.*, d.changes, CASE WHEN s.lead_id IS NULL THEN 'created'"
                 " WHEN NOT {update} THEN 'skipped_existing'"
-                " WHEN {would} THEN 'updated' ELSE 'unchanged' END AS outcome"
+                " WHEN {updated} THEN 'updated' ELSE 'unchanged' END AS outcome"
                 " FROM firsts s LEFT JOIN leads_lead l ON l.id = s.lead_id"
+                " CROSS JOIN LATERAL (SELECT {changes} AS changes) d"
             ).format(
-                firsts=firsts, update=sql.Literal(plan.update_existing), would=plan.would_update()
+                firsts=firsts,
+                update=sql.Literal(plan.update_existing),
+                updated=updated,
+                changes=changes,
             )
         )
         cursor.execute("CREATE INDEX ON _import_firsts (email_key)")
@@ -181,46 +192,40 @@ def gin_flush(cursor) -> None:
 
 
 def _update_existing(cursor, plan: Plan) -> None:
-    changes = plan.changes()
-    phone_cond, _ = plan._text_change("phone")
-    # phone_e164 follows phone; recorded too, so undo restores both.
-    recorded = [
-        *changes,
-        (
-            "phone_e164",
-            phone_cond,
-            sql.SQL("CASE WHEN {c} THEN s.phone_e164 ELSE l.phone_e164 END").format(c=phone_cond),
-            sql.SQL("l.phone_e164"),
-        ),
-    ]
-    values = sql.SQL(", ").join(
-        sql.SQL("({f}, {c}, to_jsonb({o}), to_jsonb({n}))").format(
-            f=sql.Literal(name), c=cond, o=old, n=new
-        )
-        for name, cond, new, old in recorded
-    )
-    # What undo needs: every changed field's old and new value.
+    """Record, then apply, the changes the matching step computed (``_import_firsts.changes``)."""
     cursor.execute(
-        sql.SQL(
-            "INSERT INTO imports_importchange (job_id, lead_id, field, old, new)"
-            " SELECT %s, l.id, v.field, v.old, v.new FROM _import_firsts s"
-            " JOIN leads_lead l ON l.id = s.lead_id"
-            " CROSS JOIN LATERAL (VALUES {values}) v(field, changed, old, new)"
-            " WHERE s.outcome = 'updated' AND v.changed"
-        ).format(values=values),
+        "INSERT INTO imports_importchange (job_id, lead_id, fields)"
+        " SELECT %s, s.lead_id, s.changes FROM _import_firsts s"
+        " WHERE s.outcome = 'updated' AND s.changes <> '{}'::jsonb",
         [plan.job_id],
     )
     assignments = sql.SQL(", ").join(
-        sql.SQL("{f} = {n}").format(f=sql.Identifier(name), n=new) for name, _, new, _ in changes
+        sql.SQL("{f} = CASE WHEN s.changes ? {name} THEN {new} ELSE {lf} END").format(
+            f=sql.Identifier(name),
+            lf=sql.Identifier("l", name),
+            name=sql.Literal(name),
+            new=_recorded_new(name),
+        )
+        for name, *_ in plan.recorded_changes()
     )
+    # Rows whose only news is a tag are not rewritten: their version stays.
     cursor.execute(
         sql.SQL(
-            "UPDATE leads_lead l SET {assign}, phone_e164 = CASE WHEN {phone} THEN s.phone_e164"
-            " ELSE l.phone_e164 END, version = l.version + 1, updated_at = now()"
+            "UPDATE leads_lead l SET {assign}, version = l.version + 1, updated_at = now()"
             " FROM _import_firsts s WHERE l.id = s.lead_id AND s.outcome = 'updated'"
-            " AND ({fields})"
-        ).format(assign=assignments, phone=phone_cond, fields=plan.any_field_change())
+            " AND s.changes <> '{{}}'::jsonb"
+        ).format(assign=assignments)
     )
+
+
+def _recorded_new(name: str) -> sql.Composable:
+    """The new value of column ``name`` as recorded in ``s.changes``, in the column's type."""
+    value = sql.SQL("s.changes -> {} -> 1").format(sql.Literal(name))
+    if name == "custom_fields":
+        return value
+    if name == "owner_id":
+        return sql.SQL("({} #>> '{{}}')::bigint").format(value)
+    return sql.SQL("({} #>> '{{}}')").format(value)
 
 
 def _insert_new(cursor, plan: Plan, actor_id: int | None, new_owner_id: int | None) -> int:

@@ -119,19 +119,33 @@ class ImportProgress(models.Model):
 
 
 class ImportChange(models.Model):
-    """One field of one existing lead an import changed: what undo restores."""
+    """One existing lead an import changed: each changed column's old and new value.
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="changes")
+    One row per lead, not per field: a 1M-row import that updates half a
+    million leads writes half a million of these, in the merge's transaction.
+    Undo restores a column only where the lead still holds the recorded new value.
+    """
+
+    # A provenance pointer, written by the million by the merge: no database
+    # constraint (a per-row check at commit). Jobs are never deleted while their
+    # changes exist (ImportJobAdmin refuses deletes); ORM deletes still cascade.
+    job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.CASCADE,
+        related_name="changes",
+        db_constraint=False,
+        db_index=False,  # covered by (job, lead_id)
+    )
     lead_id = models.BigIntegerField()
-    field = models.CharField(max_length=80, help_text="A Lead column, or cf:<key>.")
-    old = models.JSONField(null=True)
-    new = models.JSONField(null=True)
+    fields = models.JSONField(
+        default=dict, help_text="{column: [old, new]} for each column the import changed."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["job", "lead_id"], name="importchange_job_lead")]
 
     def __str__(self) -> str:
-        return f"{self.field} of lead {self.lead_id}"
+        return f"{', '.join(self.fields)} of lead {self.lead_id}"
 
 
 class SavedMapping(models.Model):

@@ -28,30 +28,63 @@ from penguinleads.tenancy.locks import workspace_bulk_lock
 logger = logging.getLogger(__name__)
 S = ImportJob.Status
 
-# How to write a recorded JSON value back into each restorable column.
-RESTORE_CAST = {"owner_id": "(c.old #>> '{}')::bigint", "custom_fields": "c.old"}
+# How to read a recorded JSON value back into each restorable column.
+RESTORE_CAST = {"owner_id": "({v} #>> '{{}}')::bigint", "custom_fields": "{v}"}
+
+
+def changed_field_count(job_id: int) -> int:
+    """How many lead fields ``job_id`` changed (what its undo would try to restore)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(fields))), 0)"
+            " FROM imports_importchange WHERE job_id = %s",
+            [job_id],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _restore_fields(cursor, job_id: int) -> tuple[int, int]:
-    """Restore recorded fields still holding the import's value; return (restored, kept)."""
-    cursor.execute("SELECT DISTINCT field FROM imports_importchange WHERE job_id = %s", [job_id])
-    fields = [row[0] for row in cursor.fetchall()]
+    """Restore recorded columns still holding the import's value; return (restored, kept).
+
+    One UPDATE per lead, whatever the number of its recorded columns: each
+    column goes back to its old value only where it still holds the new one.
+    """
+    cursor.execute(
+        "SELECT DISTINCT jsonb_object_keys(fields) FROM imports_importchange WHERE job_id = %s",
+        [job_id],
+    )
+    fields = sorted(row[0] for row in cursor.fetchall())
     allowed = {f.column for f in Lead._meta.concrete_fields}
-    restored = 0
-    for field in fields:
-        if field not in allowed:
-            raise ValueError(f"Unexpected recorded field {field!r}")
-        value = RESTORE_CAST.get(field, "c.old #>> '{}'")
-        cursor.execute(
-            f'UPDATE leads_lead l SET "{field}" = {value}, version = l.version + 1,'
-            f" updated_at = now() FROM imports_importchange c"
-            f" WHERE c.job_id = %s AND c.field = %s AND c.lead_id = l.id"
-            f' AND to_jsonb(l."{field}") IS NOT DISTINCT FROM c.new',
-            [job_id, field],
-        )
-        restored += cursor.rowcount
-    cursor.execute("SELECT count(*) FROM imports_importchange WHERE job_id = %s", [job_id])
-    return restored, cursor.fetchone()[0] - restored
+    if unexpected := set(fields) - allowed:
+        raise ValueError(f"Unexpected recorded fields {sorted(unexpected)!r}")
+    recorded = changed_field_count(job_id)
+    if not fields:
+        return 0, 0
+    # still[field]: the lead still holds what the import wrote there.
+    still = {
+        f: f"(c.fields ? '{f}' AND to_jsonb(l.\"{f}\") IS NOT DISTINCT FROM c.fields -> '{f}' -> 1)"
+        for f in fields
+    }
+    restored_sql = " + ".join(f"{cond}::int" for cond in still.values())
+    cursor.execute(
+        f"SELECT COALESCE(sum({restored_sql}), 0) FROM imports_importchange c"
+        " JOIN leads_lead l ON l.id = c.lead_id WHERE c.job_id = %s",
+        [job_id],
+    )
+    restored = int(cursor.fetchone()[0])
+    assignments = ", ".join(
+        f'"{f}" = CASE WHEN {still[f]} THEN '
+        + RESTORE_CAST.get(f, "({v} #>> '{{}}')").format(v=f"c.fields -> '{f}' -> 0")
+        + f' ELSE l."{f}" END'
+        for f in fields
+    )
+    cursor.execute(
+        f"UPDATE leads_lead l SET {assignments}, version = l.version + 1, updated_at = now()"
+        f" FROM imports_importchange c WHERE c.job_id = %s AND c.lead_id = l.id"
+        f" AND ({' OR '.join(still.values())})",
+        [job_id],
+    )
+    return restored, recorded - restored
 
 
 def undo_apply(job: ImportJob) -> dict[str, int]:

@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from imports.models import ImportChange, ImportJob
+from imports.models import ImportJob
 from imports.services import TransitionRefused
-from imports.undo import import_job_undo
+from imports.undo import changed_field_count, import_job_undo
 from imports.views.common import UNDO, S, job_or_404, wizard_context
 from imports.views.run import duration_label
 
@@ -119,6 +119,6 @@ def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "job": job,
         "counts": counts,
-        "changed_fields": ImportChange.objects.filter(job=job).count(),
+        "changed_fields": changed_field_count(job.pk),
     }
     return render(request, "imports/importjob_confirm_undo.html", context)

@@ -1,0 +1,69 @@
+"""What an import records per changed lead, and how undo restores each column type."""
+
+from imports.models import ImportChange
+from imports.undo import changed_field_count, import_job_undo
+from leads.models import Lead
+from leads.services import lead_update
+from tests.factories import CustomFieldFactory, LeadFactory
+from tests.imports.test_engine import make_job, run
+
+HEADER = "Email,Company,Phone,Owner,Plan,Status\n"
+TARGETS = {
+    "Email": "email", "Company": "company", "Phone": "phone", "Owner": "owner",
+    "Plan": "cf:plan", "Status": "status",
+}  # fmt: skip
+
+
+def test_one_record_per_lead_holds_every_changed_column_old_and_new(workspace, users):
+    CustomFieldFactory(key="plan", label="Plan", field_type="text")
+    lead = LeadFactory(
+        email="ana@example.com", company="Old Co", phone="", phone_e164="",
+        custom_fields={"plan": "free", "seats": 3},
+    )  # fmt: skip
+    untouched = LeadFactory(email="same@example.com", company="Same Co")
+    owner = users["Admin"]
+    text = HEADER + (
+        f"ana@example.com,New Co,+33 6 12 34 56 78,{owner.email},pro,unsubscribed\n"
+        "same@example.com,Same Co,,,,\n"
+    )
+    job = make_job(users, text, targets=TARGETS, policies={"cf:plan": "overwrite"})
+    job = run(job)
+    assert (job.counts["updated"], job.counts["unchanged"]) == (1, 1)
+
+    (change,) = ImportChange.objects.filter(job=job)
+    assert change.lead_id == lead.pk
+    assert change.fields == {
+        "company": ["Old Co", "New Co"],
+        "phone": ["", "+33 6 12 34 56 78"],
+        "phone_e164": ["", "+33612345678"],
+        "owner_id": [None, owner.pk],
+        "status": ["active", "unsubscribed"],
+        "custom_fields": [{"plan": "free", "seats": 3}, {"plan": "pro", "seats": 3}],
+    }
+    assert changed_field_count(job.pk) == 6
+    lead.refresh_from_db()
+    assert (lead.company, lead.phone_e164, lead.owner_id) == ("New Co", "+33612345678", owner.pk)
+    assert lead.custom_fields == {"plan": "pro", "seats": 3}
+    untouched_version = Lead.objects.get(pk=untouched.pk).version
+
+    # A later edit of one column keeps that column; undo restores the five others.
+    lead_update(actor=None, lead=lead, data={"company": "Edited Co"}, expected_version=lead.version)
+    job = import_job_undo(job=job, actor=users["Admin"])
+    assert job.status == "undone", job.error
+    assert (job.undo_report["fields_restored"], job.undo_report["fields_kept"]) == (5, 1)
+    lead.refresh_from_db()
+    assert lead.company == "Edited Co"
+    assert (lead.phone, lead.phone_e164, lead.owner_id) == ("", "", None)
+    assert lead.status == "active"
+    assert lead.custom_fields == {"plan": "free", "seats": 3}
+    assert Lead.objects.get(pk=untouched.pk).version == untouched_version
+
+
+def test_an_import_that_changes_nothing_records_nothing_and_undo_restores_nothing(workspace, users):
+    CustomFieldFactory(key="plan", label="Plan", field_type="text")
+    LeadFactory(email="same@example.com", company="Same Co")
+    job = run(make_job(users, HEADER + "same@example.com,Same Co,,,,\n", targets=TARGETS))
+    assert job.counts["unchanged"] == 1
+    assert not ImportChange.objects.filter(job=job).exists()
+    job = import_job_undo(job=job, actor=users["Admin"])
+    assert (job.undo_report["fields_restored"], job.undo_report["fields_kept"]) == (0, 0)
