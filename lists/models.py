@@ -64,6 +64,7 @@ class ListMembership(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_constraint=False,  # provenance: see leads.models.Lead.import_job
         db_index=False,
     )
 
