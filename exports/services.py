@@ -24,6 +24,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, BinaryIO
@@ -39,7 +40,7 @@ from psycopg import sql
 
 from exports.fields import ExportField, export_fields_resolve
 from exports.models import ExportJob
-from exports.selectors import export_queryset, export_rows, selection_describe
+from exports.selectors import export_queryset, export_rows, export_text_rows, selection_describe
 from exports.writers import CONTENT_TYPES, Progress, write_export
 from leads.preferences import user_set_columns
 from leads.selection import LeadSelection
@@ -124,8 +125,8 @@ def export_write(
 ) -> int:
     """Write the selected leads to ``stream``, record the audit event; return the row count.
 
-    One transaction: the rows come from one consistent snapshot through a
-    server-side cursor (memory flat at any size), and the audit event exists
+    One transaction: the rows come from one consistent snapshot, streamed
+    (memory flat at any size), and the audit event exists
     only if the export was written. ``on_total(n)``, when given, first gets
     the exact row count (one extra counting query). Raises ValidationError
     when the selection's filter is no longer valid.
@@ -136,13 +137,13 @@ def export_write(
         )
         if on_total is not None:
             on_total(queryset.count())
-        rows = write_export(
-            stream,
-            file_format=file_format,
-            fields=fields,
-            rows=export_rows(queryset, fields),
-            progress=progress,
-        )
+        read = export_rows if file_format == "json" else export_text_rows
+        # closing(): a writer that fails midway must not leave the rows' COPY
+        # holding the connection (the rollback below would wait on it forever).
+        with closing(read(queryset, fields)) as lead_rows:
+            rows = write_export(
+                stream, file_format=file_format, fields=fields, rows=lead_rows, progress=progress
+            )
         _audit(
             actor=actor, rows=rows, file_format=file_format, fields=fields, selection=selection,
             lead_list=lead_list, sendable_only=sendable_only, source=source, job=job,

@@ -45,9 +45,18 @@ Progress = Callable[[int], None]
 
 def neutralise(text: str) -> str:
     """``text`` safe to open in a spreadsheet: see the module docstring."""
-    if text.lstrip("'")[:1] in FORMULA_STARTS:
-        return "'" + text
-    return text
+    first = text[:1]
+    if first == "'":
+        first = text.lstrip("'")[:1]
+    return "'" + text if first in FORMULA_STARTS else text
+
+
+def _csv_cells(fields: list[ExportField], row: tuple) -> list[str]:
+    # Most values are already text: skip cell_text's type checks for them.
+    return [
+        neutralise(value if type(value) is str else cell_text(field, value))
+        for field, value in zip(fields, row, strict=True)
+    ]
 
 
 def _timestamp(value: datetime) -> str:
@@ -101,7 +110,7 @@ def write_csv(
     writer.writerow([neutralise(f.header) for f in fields])
     n = 0
     for row in rows:
-        writer.writerow([neutralise(cell_text(f, v)) for f, v in zip(fields, row, strict=True)])
+        writer.writerow(_csv_cells(fields, row))
         n += 1
         _report(progress, n)
     text.flush()
