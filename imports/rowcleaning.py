@@ -69,6 +69,14 @@ class RowCleaner:
         self.phone_e164 = cleaning.phone_e164  # already memoised per (value, region)
         self.clean_custom = lru_cache(maxsize=16384)(self._clean_custom)
         self.has_first_or_last = any(m.target in ("first_name", "last_name") for m in self.mapping)
+        # (index, header, target, cleaner or None) per mapped column but the email, in
+        # file order: standard text fields carry their cleaner, the rest go the long way.
+        self.columns = [
+            (m.index, m.header, m.target, self.cleaners.get(m.target) if m.target in
+             STANDARD_FIELDS else None)
+            for m in self.mapping
+            if m.target != "email"
+        ]  # fmt: skip
 
     def _clean_custom(self, key: str, value: str):
         return cleaning.clean_custom_value(self.fields_by_key[key], value, day_first=self.day_first)
@@ -97,14 +105,15 @@ class RowCleaner:
                 key = _email_key(raw_email)
             except InvalidEmail as exc:
                 error = f"{self.email_column.header}: “{raw_email}” is not a valid email ({exc})"
-        for column in self.mapping:
-            value = _unquote_formula(cells[column.index].strip())
+        for index, header, target, clean in self.columns:
+            value = cells[index].strip()
             if not value:
                 continue
-            target = column.target
+            if value[0] == "'":
+                value = _unquote_formula(value)
             try:
-                if target in values:
-                    values[target] = self.cleaners[target](value)
+                if clean is not None:  # a standard text field: most columns
+                    values[target] = clean(value)
                 elif target == "status":
                     status = self.cleaners["status"](value) or None
                 elif target == "tags":
@@ -126,7 +135,7 @@ class RowCleaner:
                     if cleaned is not None:
                         custom[target[3:]] = cleaned
             except (ValueError, cleaning.CleaningError) as exc:
-                warnings.append({"column": column.header, "value": value[:200], "reason": str(exc)})
+                warnings.append({"column": header, "value": value[:200], "reason": str(exc)})
         phone = values["phone"]
         return (
             row_no,
