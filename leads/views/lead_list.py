@@ -29,6 +29,7 @@ from leads.views.table import lead_table_context, optional_columns
 from penguinleads.accounts.models import User
 
 VIEW_LEAD = "leads.view_lead"
+EXPORT_LEAD = "leads.export_lead"
 # The permission each bulk action needs. Apps adding actions (lists) add theirs.
 BULK_PERMISSIONS = {
     BulkAction.Action.ADD_TAG: "leads.change_lead",
@@ -93,7 +94,11 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     """
     url = reverse("leads:list")
     context = lead_table_context(request, url=url)
-    context["selectable"] = any(request.user.has_perm(p) for p in set(BULK_PERMISSIONS.values()))
+    # Rows can be ticked by whoever may do something with a selection: a bulk
+    # action, or an export (Viewers too, when the workspace lets them export).
+    context["selectable"] = any(
+        request.user.has_perm(p) for p in {*BULK_PERMISSIONS.values(), EXPORT_LEAD}
+    )
     partial = bool(request.htmx) and not request.htmx.history_restore_request
     if partial:
         response = render(request, "leads/includes/_list_results.html", context)

@@ -531,3 +531,16 @@ def test_the_sample_csv_downloads_with_the_standard_headers(workspace, client_fo
     ]  # fmt: skip
     assert len(rows) == 6 and all(len(row) == 12 for row in rows)
     assert any("Amélie" in row for row in rows)
+
+
+def test_a_viewer_allowed_to_export_can_tick_rows_and_sees_only_export(workspace, client_for):
+    from penguinleads.tenancy.models import WorkspaceSettings
+    from penguinleads.tenancy.roles import roles_sync
+
+    LeadFactory(email="seen@example.com")
+    WorkspaceSettings.objects.filter(workspace=workspace).update(viewers_can_export=True)
+    roles_sync()
+    page = client_for(VIEWER).get(LIST).content.decode()
+    assert "data-row-check" in page and "data-bulk-bar" in page
+    assert "Export…" in page
+    assert "Add tag" not in page and "Add to list…" not in page and "Delete…" not in page
