@@ -57,7 +57,7 @@ def lead_ids_sql(queryset: QuerySet[Lead]) -> tuple[str, tuple]:
         return f"SELECT id FROM {Lead._meta.db_table} WHERE false", ()
 
 
-def _add_tag(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
+def _add_tag(queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None) -> Outcome:
     sql, args = lead_ids_sql(queryset)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -71,14 +71,18 @@ def _add_tag(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
     return outcome
 
 
-def _remove_tag(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
+def _remove_tag(
+    queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None
+) -> Outcome:
     deleted, _ = LeadTag.objects.filter(tag_id=params["tag"], lead__in=queryset).delete()
     outcome = Outcome(changed=deleted)
     outcome.skip("did not have the tag", total - deleted)
     return outcome
 
 
-def _set_status(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
+def _set_status(
+    queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None
+) -> Outcome:
     status = params["status"]
     outcome = Outcome()
     now = timezone.now()
@@ -96,10 +100,11 @@ def _set_status(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
         sql, args = lead_ids_sql(queryset)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {Suppression._meta.db_table} (email_key, reason, source, created_at) "
-                f"SELECT l.email_key, %s, 'bulk action', now() FROM {Lead._meta.db_table} l "
-                f"WHERE l.id IN ({sql}) ON CONFLICT (email_key) DO NOTHING",
-                [status, *args],
+                f"INSERT INTO {Suppression._meta.db_table} (email_key, reason, source, created_at,"
+                f" created_by_id) SELECT l.email_key, %s, 'bulk action', now(), %s"
+                f" FROM {Lead._meta.db_table} l WHERE l.id IN ({sql})"
+                f" ON CONFLICT (email_key) DO NOTHING",
+                [status, getattr(actor, "pk", None), *args],
             )
         queryset.filter(is_suppressed=False).update(is_suppressed=True)
     outcome.skip(
@@ -108,7 +113,9 @@ def _set_status(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
     return outcome
 
 
-def _set_owner(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
+def _set_owner(
+    queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None
+) -> Outcome:
     owner_id = params.get("owner")
     unchanged = (
         queryset.filter(owner__isnull=True)
@@ -125,7 +132,7 @@ def _set_owner(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
     return outcome
 
 
-def _delete(queryset: QuerySet[Lead], params: dict, total: int) -> Outcome:
+def _delete(queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None) -> Outcome:
     return Outcome(changed=leads_delete_set_based(queryset))
 
 
@@ -167,7 +174,8 @@ def leads_delete_set_based(queryset: QuerySet[Lead]) -> int:
     return deleted
 
 
-ACTIONS: dict[str, Callable[[QuerySet[Lead], dict, int], Outcome]] = {
+# Each action: (frozen selection, validated params, selection size, actor=who asked).
+ACTIONS: dict[str, Callable[..., Outcome]] = {
     BulkAction.Action.ADD_TAG: _add_tag,
     BulkAction.Action.REMOVE_TAG: _remove_tag,
     BulkAction.Action.SET_STATUS: _set_status,
@@ -267,7 +275,7 @@ def bulk_action_run(*, job_id: int) -> BulkAction:
             if not started:
                 return job
             queryset, job.total = _freeze(LeadSelection.from_json(job.selection).queryset())
-            outcome = ACTIONS[job.action](queryset, job.params, job.total)
+            outcome = ACTIONS[job.action](queryset, job.params, job.total, actor=job.created_by)
             job.changed = outcome.changed
             job.skipped = sum(outcome.skipped_reasons.values())
             job.skipped_reasons = outcome.skipped_reasons

@@ -13,6 +13,7 @@ from leads import bulk
 from leads.models import BulkAction, Lead
 from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads, list_get_or_create, list_remove_leads
+from penguinleads.accounts.models import User
 
 
 def _list_params(params: dict) -> dict:
@@ -30,26 +31,30 @@ def _list_params(params: dict) -> dict:
     return {"list": int(params["list"])}
 
 
-def _resolve(params: dict) -> LeadList:
+def _resolve(params: dict, actor: User | None) -> LeadList:
     if "new_list" in params:
-        lead_list, _ = list_get_or_create(actor=None, name=params["new_list"])
+        lead_list, _ = list_get_or_create(actor=actor, name=params["new_list"])
         params["list"] = lead_list.pk  # the report links to it
         return lead_list
     return LeadList.objects.get(pk=params["list"])
 
 
-def _add(queryset: QuerySet[Lead], params: dict, total: int) -> bulk.Outcome:
-    lead_list = _resolve(params)
+def _add(queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None) -> bulk.Outcome:
+    lead_list = _resolve(params, actor)
     added = list_add_leads(
-        actor=None, lead_list=lead_list, leads=queryset, via=ListMembership.Via.BULK, audit=False
+        actor=actor, lead_list=lead_list, leads=queryset, via=ListMembership.Via.BULK, audit=False
     )
     outcome = bulk.Outcome(changed=added)
     outcome.skip("were already in the list", total - added)
     return outcome
 
 
-def _remove(queryset: QuerySet[Lead], params: dict, total: int) -> bulk.Outcome:
-    removed = list_remove_leads(actor=None, lead_list=_resolve(params), leads=queryset, audit=False)
+def _remove(
+    queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None
+) -> bulk.Outcome:
+    removed = list_remove_leads(
+        actor=actor, lead_list=_resolve(params, actor), leads=queryset, audit=False
+    )
     outcome = bulk.Outcome(changed=removed)
     outcome.skip("were not in the list", total - removed)
     return outcome

@@ -58,6 +58,7 @@ def test_set_status_on_a_status_filter_suppresses_exactly_the_selected_leads(wor
         lead.email_key for lead in active
     }
     assert Lead.objects.filter(is_suppressed=True).count() == 3
+    assert set(Suppression.objects.values_list("created_by", flat=True)) == {users["Member"].pk}
 
 
 def test_setting_suppressed_leads_active_skips_them_with_the_reason(workspace, users):
@@ -102,8 +103,8 @@ def test_a_failing_action_rolls_back_whole_and_marks_the_job_failed(
 ):
     leads = LeadFactory.create_batch(2)
 
-    def explode(queryset, params, total):
-        bulk._add_tag(queryset, params, total)  # writes, then fails half-way
+    def explode(queryset, params, total, *, actor):
+        bulk._add_tag(queryset, params, total, actor=actor)  # writes, then fails half-way
         raise RuntimeError("disk full")
 
     monkeypatch.setitem(bulk.ACTIONS, "add_tag", explode)

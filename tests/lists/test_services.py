@@ -106,6 +106,11 @@ def test_bulk_add_to_a_list_named_on_the_spot(workspace, users):
     )
     lead_list = LeadList.objects.get(name="Acme people")
     assert (job.changed, job.params["list"], lead_list.member_count) == (3, lead_list.pk, 3)
+    # The person who asked created the list and added its members, not "system".
+    assert lead_list.created_by == users["Member"]
+    assert set(ListMembership.objects.values_list("added_by", flat=True)) == {users["Member"].pk}
+    created = AuditEvent.objects.get(verb="list_created")
+    assert created.actor == users["Member"]
     job = bulk_action_start(
         actor=users["Member"],
         action="remove_from_list",
