@@ -15,7 +15,6 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
@@ -29,6 +28,7 @@ from imports.problems import problems_write
 from imports.progress import ProgressReporter
 from imports.reading import FileProfile, FileReadError, Limits, ReadOptions, iter_rows, sniff
 from imports.rowcleaning import MappedColumn, RowCleaner
+from imports.saved_mappings import saved_mapping_remember
 from leads.models import CustomField
 from lists.services import list_get_or_create
 from penguinleads.accounts.audit import audit_record
@@ -223,46 +223,6 @@ def import_job_map(
         saved_mapping_remember(headers=headers, mapping=mapping, actor=actor)
     job.refresh_from_db()
     return job
-
-
-def saved_mapping_remember(
-    *, headers: list[str], mapping: list[dict], actor: User | None
-) -> SavedMapping:
-    """Remember a confirmed mapping for files with the same headers (any order).
-
-    Stored as ``{normalised header: target}`` under the headers' signature
-    (``imports.mapping.header_signature``); ``auto_mapping`` proposes it for
-    the next such file. Confirming again refreshes it and counts the use.
-    """
-    from imports.mapping import header_signature, normalise_header
-
-    remembered = {normalise_header(m["header"]): m["target"] for m in mapping}
-    saved, created = SavedMapping.objects.get_or_create(
-        signature=header_signature(headers),
-        defaults={"headers": list(headers), "mapping": remembered, "created_by": actor},
-    )
-    if not created:
-        SavedMapping.objects.filter(pk=saved.pk).update(
-            headers=list(headers),
-            mapping=remembered,
-            used_at=timezone.now(),
-            use_count=F("use_count") + 1,
-        )
-        saved.refresh_from_db()
-    return saved
-
-
-@transaction.atomic
-def saved_mapping_delete(*, saved: SavedMapping, actor: User | None) -> None:
-    """Forget a remembered mapping: the next file with those headers is mapped afresh."""
-    audit_record(
-        actor=actor,
-        verb="saved_mapping_deleted",
-        target=saved,
-        count=1,
-        details={"headers": saved.headers[:20]},
-    )
-    saved.delete()
 
 
 # --- 3. options --------------------------------------------------------------------------------

@@ -13,12 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from imports.forms import IGNORE, NEW_FIELD, MappingForm, target_label
 from imports.mapping import header_signature, normalise_header
 from imports.models import SavedMapping
-from imports.services import (
-    TransitionRefused,
-    auto_mapping,
-    import_job_map,
-    saved_mapping_delete,
-)
+from imports.saved_mappings import saved_mapping_delete
+from imports.services import TransitionRefused, auto_mapping, import_job_map
 from imports.views.common import EDITABLE, RUN, job_or_404, wizard_context
 from leads.models import CustomField
 
