@@ -127,8 +127,9 @@ class ImportChange(models.Model):
     """
 
     # A provenance pointer, written by the million by the merge: no database
-    # constraint (a per-row check at commit). Jobs are never deleted while their
-    # changes exist (ImportJobAdmin refuses deletes); ORM deletes still cascade.
+    # constraint (a per-row check at commit). A job is deleted only when its upload
+    # is refused, before it wrote anything (ImportJobAdmin refuses deletes); ORM
+    # deletes still cascade.
     job = models.ForeignKey(
         ImportJob,
         on_delete=models.CASCADE,

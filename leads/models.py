@@ -81,8 +81,8 @@ class Lead(models.Model):
     # Import provenance (here, on LeadTag and on ListMembership) has no database
     # constraint: an import writes it on up to a million rows, and PostgreSQL
     # checks a constraint once per row at commit (about 12 s of a 1M-row import,
-    # issue 7). Jobs are never deleted (ImportJobAdmin refuses it); ORM deletes
-    # would still apply SET_NULL.
+    # issue 7). A job is deleted only when its upload is refused, before it wrote
+    # anything (ImportJobAdmin refuses deletes); ORM deletes would still apply SET_NULL.
     import_job = models.ForeignKey(
         "imports.ImportJob",
         on_delete=models.SET_NULL,

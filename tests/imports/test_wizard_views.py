@@ -611,3 +611,8 @@ def test_the_import_job_admin_is_read_only_and_links_to_the_wizard(workspace, cl
     change = client.get(reverse("admin:imports_importjob_change", args=[job.pk])).content.decode()
     assert job.get_absolute_url() in change
     assert client.get(reverse("admin:imports_importjob_add")).status_code == 403
+    # Jobs are never deleted once they may have written (their provenance columns
+    # carry no database constraint): not even an Owner can delete one here.
+    delete_url = reverse("admin:imports_importjob_delete", args=[job.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert ImportJob.objects.filter(pk=job.pk).exists()
