@@ -27,7 +27,7 @@ from penguinleads.tenancy.selectors import workspace_settings_current
 S = ImportJob.Status
 # A running job whose heartbeat is older than this, with the lock free, has stalled.
 STALL_AFTER = timedelta(minutes=2)
-ENDED = [S.COMPLETED, S.FAILED, S.CANCELLED, S.UNDONE, S.UNDO_FAILED]
+ENDED = [S.COMPLETED, S.FAILED, S.CANCELLED, S.DRY_RUN, S.UNDONE, S.UNDO_FAILED]
 
 
 def import_jobs_fail_stalled(*, now=None) -> int:

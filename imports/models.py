@@ -26,6 +26,7 @@ class ImportJob(models.Model):
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        DRY_RUN = "dry_run", "Dry run"  # import_leads --dry-run: counted, nothing written
         UNDOING = "undoing", "Undoing"
         UNDONE = "undone", "Undone"
         UNDO_FAILED = "undo_failed", "Undo failed"

@@ -488,5 +488,13 @@ def import_job_cancel(*, job: ImportJob) -> None:
     )
 
 
+def import_job_dry_run_end(*, job: ImportJob) -> ImportJob:
+    """previewed → dry_run: a dry run ends once its preview is counted; it writes nothing."""
+    if _transition(job.pk, from_=[S.PREVIEWED], to=S.DRY_RUN, finished_at=timezone.now()):
+        staging.staging_drop(job.pk)
+    job.refresh_from_db()
+    return job
+
+
 def import_job_progress(job: ImportJob) -> ImportProgress | None:
     return ImportProgress.objects.filter(job_id=job.pk).first()

@@ -178,7 +178,15 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Stop the import: nothing it did is committed. A running job stops at its next check."""
     job = job_or_404(pk)
-    if job.status in (S.COMPLETED, S.FAILED, S.CANCELLED, S.UNDOING, S.UNDONE, S.UNDO_FAILED):
+    if job.status in (
+        S.COMPLETED,
+        S.FAILED,
+        S.CANCELLED,
+        S.DRY_RUN,
+        S.UNDOING,
+        S.UNDONE,
+        S.UNDO_FAILED,
+    ):
         messages.info(request, "This import has finished; there is nothing to cancel.")
         return redirect(job)
     import_job_cancel(job=job)

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
 from imports.models import ImportJob
+from imports.staging import staging_exists
 from leads.models import Lead
 from lists.models import LeadList
 
@@ -50,12 +51,20 @@ def test_the_command_imports_with_automatic_mapping_and_prints_the_json_report(w
         assert LeadList.objects.get(name="From CLI").member_count == 2
 
 
-def test_dry_run_writes_nothing(workspace, csv_file):
+def test_dry_run_writes_nothing_and_shows_as_a_dry_run(workspace, csv_file, owner_client):
     result = run("alpha", str(csv_file), "--dry-run", "--list", "Not made")
     assert result["created"] == 2 and result["dry_run"] is True
+    assert result["status"] == "dry_run"
     with schema_context("alpha"):
         assert not Lead.objects.exists()
         assert not LeadList.objects.exists()
+        job = ImportJob.objects.get(pk=result["job_id"])
+        assert job.finished_at is not None
+        assert not staging_exists(job.pk)
+        report = owner_client.get(job.get_absolute_url()).content.decode()
+    # The history and the report say what it was: not a cancelled import.
+    assert 'data-status="dry_run"' in report and "Dry run" in report
+    assert 'data-testid="job-dry-run"' in report and "Cancelled" not in report
 
 
 def test_map_and_policy_options_override_the_defaults(workspace, csv_file):

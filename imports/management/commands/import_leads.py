@@ -26,6 +26,7 @@ from imports.services import (
     import_job_configure,
     import_job_confirm,
     import_job_create,
+    import_job_dry_run_end,
     import_job_map,
     import_job_preview,
     import_job_run,
@@ -136,11 +137,7 @@ class Command(BaseCommand):
         if job.status != ImportJob.Status.PREVIEWED:
             raise FileReadError(job.error or "The file could not be read.")
         if opts["dry_run"]:
-            from imports.services import import_job_cancel
-
-            import_job_cancel(job=job)
-            job.refresh_from_db()
-            return job
+            return import_job_dry_run_end(job=job)
         import_job_confirm(job=job, actor=None, defer=False)
         return import_job_run(job_id=job.pk)
 
