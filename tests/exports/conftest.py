@@ -17,8 +17,8 @@ def private_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": root, "base_url": None},
+            "BACKEND": "penguinleads.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": root},
         },
     }
     return root

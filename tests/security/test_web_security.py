@@ -205,8 +205,10 @@ def test_no_url_pattern_serves_files_from_disk():
 def test_a_private_file_is_not_served_under_media_or_static(workspace, owner_client):
     storage = storages["private"]
     name = storage.save("alpha/imports/0/secret.csv", ContentFile(b"email\nsecret@alpha.example\n"))
-    # FileSystemStorage falls back to MEDIA_URL for url(): that address must not serve it either.
-    urls = [storage.url(name)] + [
+    # Private files have no URL at all (a plain FileSystemStorage would offer a MEDIA_URL one).
+    with pytest.raises(ValueError, match="no URL"):
+        storage.url(name)
+    urls = [
         prefix + name for prefix in ("/media/", "/static/", "/media/private/", "/static/../var/")
     ]
     try:
