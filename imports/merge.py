@@ -122,8 +122,10 @@ def merge(
         _run(
             cursor,
             sql.SQL(
+                # No DISTINCT: ON CONFLICT DO NOTHING also skips a pair this statement
+                # already inserted ("VIP" and "vip" in one row name the same tag).
                 "INSERT INTO leads_leadtag (lead_id, tag_id, created_at, import_job_id)"
-                " SELECT DISTINCT l.id, t.id, now(), %s FROM _import_firsts s"
+                " SELECT l.id, t.id, now(), %s FROM _import_firsts s"
                 " JOIN leads_lead l ON l.email_key = s.email_key"
                 " CROSS JOIN LATERAL unnest({names}) n(name)"
                 " JOIN leads_tag t ON lower(t.name) = lower(n.name)"

@@ -155,10 +155,18 @@ class Plan:
             sql.SQL(
                 "CASE WHEN {c} THEN jsonb_build_object({f}, jsonb_build_array(to_jsonb({o}),"
                 " to_jsonb({n}))) ELSE '{{}}'::jsonb END"
-            ).format(c=cond, f=sql.Literal(name), o=old, n=new)
+            ).format(c=cond, f=sql.Literal(name), o=old, n=self._staged_when_changed(name, new))
             for name, cond, new, old in self.recorded_changes()
         )
         return sql.SQL("({})").format(parts)
+
+    @staticmethod
+    def _staged_when_changed(name: str, new: sql.Composable) -> sql.Composable:
+        """``new`` where its condition is known to hold: the staged value itself, except
+        for custom fields, whose new value is a merge of both objects."""
+        if name == "custom_fields":
+            return new
+        return sql.Identifier("s", name)
 
     def any_field_change(self) -> sql.Composable:
         return sql.SQL(" OR ").join(cond for _, cond, _, _ in self.changes())

@@ -67,3 +67,12 @@ def test_an_import_that_changes_nothing_records_nothing_and_undo_restores_nothin
     assert not ImportChange.objects.filter(job=job).exists()
     job = import_job_undo(job=job, actor=users["Admin"])
     assert (job.undo_report["fields_restored"], job.undo_report["fields_kept"]) == (0, 0)
+
+
+def test_one_tag_named_in_several_cases_links_once(workspace, users):
+    text = "Email,Tags\nana@example.com,VIP; vip\n"
+    job = make_job(users, text, targets={"Email": "email", "Tags": "tags"}, extra_tags=["Vip"])
+    job = run(job)
+    assert job.status == "completed", job.error
+    lead = Lead.objects.get(email_key="ana@example.com")
+    assert list(lead.tags.values_list("name", flat=True)) == ["VIP"]
