@@ -31,7 +31,7 @@ def test_an_owner_opens_the_audit_log_and_filters_it_by_action(
 
     page.goto(web_server.url(workspace, "/leads/"))
     sign_in(page, owner.email, PASSWORD)
-    page.get_by_role("link", name="Audit log").click()
+    page.get_by_role("link", name="Audit", exact=True).click()
     expect(page).to_have_url(re.compile(r"/accounts/audit/$"))
     rows = page.locator("tr[data-audit-event]")
     expect(page.locator('tr[data-verb="export"]')).to_have_count(1)
