@@ -53,6 +53,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
 
 
+@pytest.fixture
+def private_storage(settings, tmp_path):
+    """Uploads, problem rows and exports go to a fresh private storage; returns its root.
+
+    The real backend class (no URLs), in a temporary directory, so a test can
+    check exactly which files were kept.
+    """
+    root = tmp_path / "private"
+    root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "penguinleads.storage.PrivateFileSystemStorage",
+            "OPTIONS": {"location": root},
+        },
+    }
+    return root
+
+
 def _workspace(slug: str):
     from penguinleads.tenancy.models import Workspace
 

@@ -49,16 +49,7 @@ from tests.factories import (
 EVERYONE = LeadSelection(query="")
 
 
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Uploads and export files go to a temporary private storage."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 
 @pytest.fixture

@@ -10,18 +10,9 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Exports go to a temporary private storage, never to var/private."""
-    root = tmp_path / "private"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "penguinleads.storage.PrivateFileSystemStorage",
-            "OPTIONS": {"location": root},
-        },
-    }
-    return root
+def _private_files(private_storage):
+    """Every export test writes to a fresh private storage (tests/conftest.py)."""
+    return private_storage
 
 
 @dataclass

@@ -51,16 +51,7 @@ def test_the_flag_lists_are_lower_case_data_without_comments():
         assert not any(e.startswith("#") for e in entries)
 
 
-def test_flags_are_counted_over_the_staged_file_once_per_address(
-    workspace, users, settings, tmp_path
-):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
+def test_flags_are_counted_over_the_staged_file_once_per_address(workspace, users, private_storage):
     job = previewed(
         users,
         [

@@ -11,14 +11,7 @@ from imports.models import ImportJob, ImportProgress
 
 
 @pytest.fixture
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path, "base_url": None},
-        },
-    }
+def private_files(private_storage):
     return storages["private"]
 
 
@@ -46,17 +39,17 @@ def test_staging_tables_of_ended_jobs_and_orphans_are_dropped(workspace):
     assert not staging.staging_exists(done.pk) and not staging.staging_exists(987654)
 
 
-def test_uploads_and_problem_files_past_retention_are_deleted(workspace, private_storage):
+def test_uploads_and_problem_files_past_retention_are_deleted(workspace, private_files):
     old = job("completed")
     ImportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=90))
     recent = job("completed")
     for j in (old, recent):
-        j.file_path = private_storage.save(f"alpha/imports/{j.pk}/f.csv", ContentFile(b"x"))
-        j.problems_path = private_storage.save(f"alpha/imports/{j.pk}/p.csv", ContentFile(b"y"))
+        j.file_path = private_files.save(f"alpha/imports/{j.pk}/f.csv", ContentFile(b"x"))
+        j.problems_path = private_files.save(f"alpha/imports/{j.pk}/p.csv", ContentFile(b"y"))
         ImportJob.objects.filter(pk=j.pk).update(
             file_path=j.file_path, problems_path=j.problems_path
         )
     assert import_files_expire() == 2
     old.refresh_from_db()
-    assert old.file_path == "" and not private_storage.exists(f"alpha/imports/{old.pk}/f.csv")
-    assert private_storage.exists(recent.file_path)
+    assert old.file_path == "" and not private_files.exists(f"alpha/imports/{old.pk}/f.csv")
+    assert private_files.exists(recent.file_path)

@@ -34,17 +34,7 @@ CSV = (
 )
 
 
-@pytest.fixture(autouse=True)
-def private_storage(settings, tmp_path):
-    """Uploads and problem files go to a fresh directory (and nowhere else)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
-        },
-    }
-    return tmp_path / "private"
+pytestmark = pytest.mark.usefixtures("private_storage")
 
 
 def upload(client, text: str = CSV, name: str = "leads.csv", **data):

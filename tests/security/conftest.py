@@ -9,24 +9,6 @@ from tests.security.world import OTHER_PK_BASE, World, world_build
 
 
 @pytest.fixture
-def private_storage(settings, tmp_path):
-    """Uploads, problem rows and exports go to a temporary private storage.
-
-    Not autouse: other suites in this folder check the real private storage settings.
-    """
-    root = tmp_path / "private"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "penguinleads.storage.PrivateFileSystemStorage",
-            "OPTIONS": {"location": root},
-        },
-    }
-    return root
-
-
-@pytest.fixture
 def alpha_world(workspace, users, private_storage) -> World:
     """Workspace A (alpha): one of everything, every name carrying "alphasecret"."""
     return world_build(marker="alphasecret")

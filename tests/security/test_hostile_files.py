@@ -41,21 +41,6 @@ from penguinleads.tenancy.selectors import workspace_settings_current
 PEAK_LIMIT_MB = 64  # generous: each hostile file is up to ~13 MB, read in bounded pieces
 
 
-@pytest.fixture
-def private_root(settings, tmp_path):
-    """Uploads land in a temporary private storage, so "nothing kept" can be checked."""
-    root = tmp_path / "private"
-    root.mkdir()
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": root, "base_url": None},
-        },
-    }
-    return root
-
-
 def stored_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
 
@@ -294,7 +279,7 @@ def test_the_hostile_file_count_is_printed_for_the_readme():
 
 @pytest.mark.parametrize("item", HOSTILE, ids=[h.key for h in HOSTILE])
 def test_a_hostile_file_uploaded_in_the_wizard_gives_a_clear_message_or_imports_what_is_valid(
-    client_for, private_root, item
+    client_for, private_storage, item
 ):
     client = client_for("Member")
     (outcome, result), peak = peak_mb(lambda: through_wizard(client, item))
@@ -305,7 +290,7 @@ def test_a_hostile_file_uploaded_in_the_wizard_gives_a_clear_message_or_imports_
         assert item.refused in result, result[-2000:]
         if outcome == "refused at upload":  # nothing is kept
             assert not ImportJob.objects.exists()
-            assert stored_files(private_root) == []
+            assert stored_files(private_storage) == []
     else:
         assert outcome == "previewed", result
         assert result.preview_counts["created"] == item.created
@@ -313,7 +298,7 @@ def test_a_hostile_file_uploaded_in_the_wizard_gives_a_clear_message_or_imports_
 
 @pytest.mark.parametrize("item", HOSTILE, ids=[h.key for h in HOSTILE])
 def test_a_hostile_file_given_to_import_leads_gives_a_clear_message_or_imports_what_is_valid(
-    workspace, private_root, tmp_path, item
+    workspace, private_storage, tmp_path, item
 ):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -332,7 +317,7 @@ def test_a_hostile_file_given_to_import_leads_gives_a_clear_message_or_imports_w
         assert result["created"] == item.created and result["status"] == "completed"
 
 
-def test_formulas_are_read_as_their_cached_values_and_never_evaluated(client_for, private_root):
+def test_formulas_are_read_as_their_cached_values_and_never_evaluated(client_for, private_storage):
     item = next(h for h in HOSTILE if h.key == "xlsx-formulas-links")
     outcome, job = through_wizard(client_for("Member"), item)
     assert outcome == "previewed"
@@ -348,7 +333,7 @@ def test_formulas_are_read_as_their_cached_values_and_never_evaluated(client_for
 
 
 def test_path_traversal_and_control_characters_never_leave_the_private_prefix(
-    client_for, private_root, workspace
+    client_for, private_storage, workspace
 ):
     item = next(h for h in HOSTILE if h.key == "hostile-file-name")
     response = client_for("Member").post(
@@ -359,14 +344,14 @@ def test_path_traversal_and_control_characters_never_leave_the_private_prefix(
     assert "/" not in job.file_name and "\\" not in job.file_name and ".." not in job.file_name
     assert all(ch.isprintable() for ch in job.file_name), repr(job.file_name)
     assert job.file_path.startswith(f"{workspace.schema_name}/imports/{job.pk}/")
-    (stored,) = stored_files(private_root)
+    (stored,) = stored_files(private_storage)
     assert stored.resolve().is_relative_to(
-        (private_root / workspace.schema_name / "imports").resolve()
+        (private_storage / workspace.schema_name / "imports").resolve()
     )
 
 
 def test_a_file_name_with_control_characters_given_to_the_command_is_cleaned(
-    workspace, private_root, tmp_path
+    workspace, private_storage, tmp_path
 ):
     path = tmp_path / "..\\..\\le\x1bads\x07\r.csv"
     path.write_bytes(b"email\ncli@x.example\n")
@@ -393,7 +378,7 @@ OVERSIZED = b"email,notes\n" + b"over@x.example,xxxxxxxx\n" * 150_000
 
 
 def test_a_file_over_the_size_limit_is_refused_in_the_wizard_and_nothing_is_kept(
-    client_for, private_root, one_mb_limit
+    client_for, private_storage, one_mb_limit
 ):
     before = ImportJob.objects.count()
     client = client_for("Member")
@@ -403,11 +388,11 @@ def test_a_file_over_the_size_limit_is_refused_in_the_wizard_and_nothing_is_kept
     assert response.status_code == 200
     assert "this workspace accepts files up to 1 MB" in response.content.decode()
     assert ImportJob.objects.count() == before
-    assert stored_files(private_root) == []
+    assert stored_files(private_storage) == []
 
 
 def test_an_oversized_upload_is_skipped_while_it_streams_and_never_spooled(
-    workspace, private_root, one_mb_limit
+    workspace, private_storage, one_mb_limit
 ):
     from django.test import RequestFactory
 
@@ -426,7 +411,7 @@ def test_an_oversized_upload_is_skipped_while_it_streams_and_never_spooled(
     assert peak < 8  # the body drains in 64 KB chunks; the 3.4 MB file is never held
 
 
-def test_an_upload_under_the_limit_passes_the_guard(workspace, private_root):
+def test_an_upload_under_the_limit_passes_the_guard(workspace, private_storage):
     from django.test import RequestFactory
 
     from imports.views.upload import UploadSizeGuard
@@ -439,17 +424,17 @@ def test_an_upload_under_the_limit_passes_the_guard(workspace, private_root):
 
 
 def test_a_file_over_the_size_limit_is_refused_by_the_command(
-    workspace, private_root, one_mb_limit, tmp_path
+    workspace, private_storage, one_mb_limit, tmp_path
 ):
     path = tmp_path / "big.csv"
     path.write_bytes(OVERSIZED)
     outcome, message = through_command(path)
     assert outcome == "refused" and "accepts files up to 1 MB" in message
-    assert stored_files(private_root) == []
+    assert stored_files(private_storage) == []
 
 
 def test_the_size_limit_is_checked_before_a_byte_of_the_upload_is_read(
-    workspace, private_root, one_mb_limit
+    workspace, private_storage, one_mb_limit
 ):
     class Unreadable:
         """A stream that fails the test if anything reads or stores it."""
@@ -464,4 +449,4 @@ def test_the_size_limit_is_checked_before_a_byte_of_the_upload_is_read(
     with pytest.raises(FileReadError, match="accepts files up to 1 MB"):
         import_job_create(actor=None, stream=Unreadable(), file_name="big.csv", size=2 * 1024**2)
     assert not ImportJob.objects.filter(file_name="big.csv").exists()
-    assert stored_files(private_root) == []
+    assert stored_files(private_storage) == []
