@@ -9,7 +9,6 @@ fails.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,14 +16,6 @@ import pytest
 
 from exports.models import ExportJob
 from exports.services import export_job_download, export_job_run, export_start
-from imports.services import (
-    import_job_configure,
-    import_job_confirm,
-    import_job_create,
-    import_job_map,
-    import_job_preview,
-    import_job_run,
-)
 from imports.undo import import_job_undo
 from leads import bulk
 from leads.bulk import bulk_action_start
@@ -45,6 +36,7 @@ from tests.factories import (
     SuppressionFactory,
     TagFactory,
 )
+from tests.imports.helpers import make_job, run
 
 EVERYONE = LeadSelection(query="")
 
@@ -131,21 +123,7 @@ def test_each_bulk_action_records_its_event(action, leads, users, new_events):
 
 
 def run_import(users, text: str):
-    data = text.encode()
-    job = import_job_create(
-        actor=users[MEMBER], stream=io.BytesIO(data), file_name="people.csv", size=len(data)
-    )
-    targets = {"Email": "email", "Company": "company"}
-    mapping = [
-        {"column": i, "header": h, "target": targets.get(h, "ignore")}
-        for i, h in enumerate(job.profile["headers"])
-    ]
-    job = import_job_map(job=job, actor=users[MEMBER], mapping=mapping)
-    job = import_job_configure(job=job, actor=users[MEMBER])
-    job = import_job_preview(job_id=job.pk)
-    assert job.status == "previewed", job.error
-    assert import_job_confirm(job=job, actor=users[MEMBER])
-    return import_job_run(job_id=job.pk)
+    return run(make_job(users, text, targets={"Email": "email", "Company": "company"}))
 
 
 CSV = "Email,Company\nnew1@example.com,New\nnew2@example.com,New\nold@example.com,Changed\n"

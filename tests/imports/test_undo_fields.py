@@ -5,7 +5,7 @@ from imports.undo import changed_field_count, import_job_undo
 from leads.models import Lead
 from leads.services import lead_update
 from tests.factories import CustomFieldFactory, LeadFactory
-from tests.imports.test_engine import make_job, run
+from tests.imports.helpers import make_job, run
 
 HEADER = "Email,Company,Phone,Owner,Plan,Status\n"
 TARGETS = {
