@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import connection
 from psycopg import sql
 
-from imports.plan import SUPPRESSING, Plan, tune_transaction
+from imports.plan import SUPPRESSING, Plan, recorded_value, tune_transaction
 from imports.staging import STANDARD_FIELDS
 
 INSERT_COLUMNS = [
@@ -206,7 +206,7 @@ def _update_existing(cursor, plan: Plan) -> None:
             f=sql.Identifier(name),
             lf=sql.Identifier("l", name),
             name=sql.Literal(name),
-            new=_recorded_new(name),
+            new=recorded_value(sql.SQL("s.changes"), name, new=True),
         )
         for name, *_ in plan.recorded_changes()
     )
@@ -218,16 +218,6 @@ def _update_existing(cursor, plan: Plan) -> None:
             " AND s.changes <> '{{}}'::jsonb"
         ).format(assign=assignments)
     )
-
-
-def _recorded_new(name: str) -> sql.Composable:
-    """The new value of column ``name`` as recorded in ``s.changes``, in the column's type."""
-    value = sql.SQL("s.changes -> {} -> 1").format(sql.Literal(name))
-    if name == "custom_fields":
-        return value
-    if name == "owner_id":
-        return sql.SQL("({} #>> '{{}}')::bigint").format(value)
-    return sql.SQL("({} #>> '{{}}')").format(value)
 
 
 def _insert_new(cursor, plan: Plan, actor_id: int | None, new_owner_id: int | None) -> int:

@@ -36,6 +36,18 @@ def tune_transaction(cursor) -> None:
     cursor.execute(sql.SQL("SET LOCAL work_mem = {}").format(sql.Literal(WORK_MEM)))
 
 
+def recorded_value(changes: sql.Composable, name: str, *, new: bool) -> sql.Composable:
+    """Column ``name``'s old (``new=False``) or new value in a ``{column: [old, new]}``
+    record (``ImportChange.fields``), in the column's type: what the merge writes
+    and what undo writes back."""
+    value = sql.SQL("{} -> {} -> {}").format(changes, sql.Literal(name), sql.Literal(int(new)))
+    if name == "custom_fields":
+        return value
+    if name == "owner_id":
+        return sql.SQL("({} #>> '{{}}')::bigint").format(value)
+    return sql.SQL("({} #>> '{{}}')").format(value)
+
+
 def default_policy(name: str) -> str:
     if name in NAME_FIELDS or name.startswith("cf:"):
         return FILL_BLANKS

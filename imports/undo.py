@@ -17,8 +17,10 @@ import logging
 from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from psycopg import sql
 
 from imports.models import ImportJob
+from imports.plan import recorded_value
 from imports.services import TransitionRefused, _transition
 from leads.models import Lead
 from penguinleads.accounts.audit import audit_record
@@ -27,9 +29,6 @@ from penguinleads.tenancy.locks import workspace_bulk_lock
 
 logger = logging.getLogger(__name__)
 S = ImportJob.Status
-
-# How to read a recorded JSON value back into each restorable column.
-RESTORE_CAST = {"owner_id": "({v} #>> '{{}}')::bigint", "custom_fields": "{v}"}
 
 
 def changed_field_count(job_id: int) -> int:
@@ -48,40 +47,49 @@ def _restore_fields(cursor, job_id: int) -> tuple[int, int]:
 
     One UPDATE per lead, whatever the number of its recorded columns: each
     column goes back to its old value only where it still holds the new one.
+    A lead deleted since keeps nothing to restore: its fields count as kept.
     """
     cursor.execute(
         "SELECT DISTINCT jsonb_object_keys(fields) FROM imports_importchange WHERE job_id = %s",
         [job_id],
     )
     fields = sorted(row[0] for row in cursor.fetchall())
-    allowed = {f.column for f in Lead._meta.concrete_fields}
-    if unexpected := set(fields) - allowed:
+    if unexpected := set(fields) - {f.column for f in Lead._meta.concrete_fields}:
         raise ValueError(f"Unexpected recorded fields {sorted(unexpected)!r}")
-    recorded = changed_field_count(job_id)
     if not fields:
         return 0, 0
+    changes = sql.SQL("c.fields")
     # still[field]: the lead still holds what the import wrote there.
     still = {
-        f: f"(c.fields ? '{f}' AND to_jsonb(l.\"{f}\") IS NOT DISTINCT FROM c.fields -> '{f}' -> 1)"
+        f: sql.SQL(
+            "(c.fields ? {k} AND to_jsonb({col}) IS NOT DISTINCT FROM c.fields -> {k} -> 1)"
+        ).format(k=sql.Literal(f), col=sql.Identifier("l", f))
         for f in fields
     }
-    restored_sql = " + ".join(f"{cond}::int" for cond in still.values())
+    restorable = sql.SQL(" + ").join(sql.SQL("{}::int").format(c) for c in still.values())
     cursor.execute(
-        f"SELECT COALESCE(sum({restored_sql}), 0) FROM imports_importchange c"
-        " JOIN leads_lead l ON l.id = c.lead_id WHERE c.job_id = %s",
+        sql.SQL(
+            "SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(c.fields))), 0),"
+            " COALESCE(sum({restorable}), 0) FROM imports_importchange c"
+            " LEFT JOIN leads_lead l ON l.id = c.lead_id WHERE c.job_id = %s"
+        ).format(restorable=restorable),
         [job_id],
     )
-    restored = int(cursor.fetchone()[0])
-    assignments = ", ".join(
-        f'"{f}" = CASE WHEN {still[f]} THEN '
-        + RESTORE_CAST.get(f, "({v} #>> '{{}}')").format(v=f"c.fields -> '{f}' -> 0")
-        + f' ELSE l."{f}" END'
+    recorded, restored = (int(n) for n in cursor.fetchone())
+    assignments = sql.SQL(", ").join(
+        sql.SQL("{f} = CASE WHEN {still} THEN {old} ELSE {current} END").format(
+            f=sql.Identifier(f),
+            still=still[f],
+            old=recorded_value(changes, f, new=False),
+            current=sql.Identifier("l", f),
+        )
         for f in fields
     )
     cursor.execute(
-        f"UPDATE leads_lead l SET {assignments}, version = l.version + 1, updated_at = now()"
-        f" FROM imports_importchange c WHERE c.job_id = %s AND c.lead_id = l.id"
-        f" AND ({' OR '.join(still.values())})",
+        sql.SQL(
+            "UPDATE leads_lead l SET {assign}, version = l.version + 1, updated_at = now()"
+            " FROM imports_importchange c WHERE c.job_id = %s AND c.lead_id = l.id AND ({any})"
+        ).format(assign=assignments, any=sql.SQL(" OR ").join(still.values())),
         [job_id],
     )
     return restored, recorded - restored

@@ -3,7 +3,7 @@
 from imports.models import ImportChange
 from imports.undo import changed_field_count, import_job_undo
 from leads.models import Lead
-from leads.services import lead_update
+from leads.services import lead_delete, lead_update
 from tests.factories import CustomFieldFactory, LeadFactory
 from tests.imports.helpers import make_job, run
 
@@ -76,3 +76,16 @@ def test_one_tag_named_in_several_cases_links_once(workspace, users):
     assert job.status == "completed", job.error
     lead = Lead.objects.get(email_key="ana@example.com")
     assert list(lead.tags.values_list("name", flat=True)) == ["VIP"]
+
+
+def test_a_lead_deleted_since_the_import_keeps_nothing_to_restore(workspace, users):
+    CustomFieldFactory(key="plan", label="Plan", field_type="text")
+    kept = LeadFactory(email="kept@example.com", company="Old")
+    gone = LeadFactory(email="gone@example.com", company="Old")
+    text = HEADER + "kept@example.com,New,,,,\ngone@example.com,New,,,,\n"
+    job = run(make_job(users, text, targets=TARGETS))
+    assert job.counts["updated"] == 2
+    lead_delete(actor=None, lead=Lead.objects.get(pk=gone.pk))
+    job = import_job_undo(job=job, actor=users["Admin"])
+    assert (job.undo_report["fields_restored"], job.undo_report["fields_kept"]) == (1, 1)
+    assert Lead.objects.get(pk=kept.pk).company == "Old"
