@@ -29,6 +29,7 @@ from leads.filters import DEFAULT_SORT, QUICK_VIEWS, SORTS, LeadFilter, active_f
 from leads.models import Lead
 from leads.preferences import user_columns
 from leads.selectors import CappedCount, lead_count, lead_filter, lead_list
+from penguinleads.querystrings import clean_query, query_with
 
 PAGE_SIZE = 50
 # Parameters that move through the rows without changing which leads match.
@@ -118,34 +119,6 @@ class SortHeader:
     column: Column
     url: str  # query string (``?…``) that sorts by this column; "" when not sortable
     direction: str | None  # "asc" / "desc" when the table is sorted by it, else None
-
-
-def clean_query(params: QueryDict, *, drop: tuple[str, ...] = ()) -> QueryDict:
-    """``params`` without blank values and without the keys in ``drop`` (a new, mutable copy).
-
-    A form submitted by htmx sends every field, empty or not; the address bar
-    should only show the filters that narrow something.
-    """
-    cleaned = QueryDict(mutable=True)
-    for key in params:
-        if key in drop:
-            continue
-        values = [v for v in params.getlist(key) if v.strip()]
-        if values:
-            cleaned.setlist(key, values)
-    return cleaned
-
-
-def query_with(params: QueryDict, **changes) -> str:
-    """``?…`` of ``params`` with ``changes`` applied (None removes a key), or "" when empty."""
-    query = params.copy()
-    for key, value in changes.items():
-        if value is None:
-            query.pop(key, None)
-        else:
-            query[key] = str(value)
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else ""
 
 
 def _sort_headers(columns: list[Column], params: QueryDict) -> list[SortHeader]:

@@ -17,7 +17,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from django_htmx.http import push_url
 from penguinleads.accounts import notifications, selectors, services
 from penguinleads.accounts.forms import InvitationAcceptForm, InviteForm, RoleForm
 from penguinleads.accounts.models import Invitation, Notification, User
+from penguinleads.querystrings import clean_query, query_with
 from penguinleads.tenancy.roles import OWNER
 
 MANAGE_TEAM = "accounts.manage_team"
@@ -271,21 +272,6 @@ def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
 # --- Audit log ---------------------------------------------------------------
 
 
-def _query(params: QueryDict, **changes) -> str:
-    """``?…`` of ``params`` without blank values, with ``changes`` (None drops a key)."""
-    query = QueryDict(mutable=True)
-    for key in params:
-        values = [v for v in params.getlist(key) if v.strip()]
-        if values:
-            query.setlist(key, values)
-    for key, value in changes.items():
-        query.pop(key, None)
-        if value is not None:
-            query[key] = str(value)
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else ""
-
-
 @login_required
 @permission_required(VIEW_AUDIT, raise_exception=True)
 @require_GET
@@ -309,16 +295,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "rows": selectors.audit_rows(page.object_list, viewer=request.user),
             "filtered": filtered or bool(filterset.errors),
             "time_zone": zone.key,
-            "prev_query": _query(request.GET, page=page.previous_page_number())
+            "prev_query": query_with(clean_query(request.GET), page=page.previous_page_number())
             if page.has_previous()
             else "",
-            "next_query": _query(request.GET, page=page.next_page_number())
+            "next_query": query_with(clean_query(request.GET), page=page.next_page_number())
             if page.has_next()
             else "",
         }
         if bool(request.htmx) and not request.htmx.history_restore_request:
             response = render(request, "accounts/includes/_audit_table.html", context)
-            push_url(response, reverse("accounts:audit") + _query(request.GET))
+            push_url(response, reverse("accounts:audit") + query_with(clean_query(request.GET)))
         else:
             response = render(request, "accounts/auditevent_list.html", context)
     # The same URL answers with a fragment or a page: caches must tell them apart.
