@@ -42,11 +42,20 @@ class ListMembership(models.Model):
         IMPORT = "import", "Import"
 
     # Both covered by the two composite indexes below: no single-column ones.
+    # Their keys are checked per statement, not per row (penguinleads.link_keys).
     lead_list = models.ForeignKey(
-        LeadList, on_delete=models.CASCADE, related_name="memberships", db_index=False
+        LeadList,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
+        db_constraint=False,
     )
     lead = models.ForeignKey(
-        "leads.Lead", on_delete=models.CASCADE, related_name="memberships", db_index=False
+        "leads.Lead",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
+        db_constraint=False,
     )
     added_at = models.DateTimeField(default=timezone.now)
     added_by = models.ForeignKey(
@@ -56,6 +65,7 @@ class ListMembership(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,  # checked per statement, like lead and lead_list
     )
     added_via = models.CharField(max_length=8, choices=Via.choices, default=Via.MANUAL)
     import_job = models.ForeignKey(

@@ -1,0 +1,102 @@
+"""Tier 2: a link written while its parent is deleted (penguinleads.link_keys).
+
+Tag links and memberships have no per-row foreign-key constraint; their
+statement-level checks share one advisory lock per workspace, so of a link
+writer and a parent delete racing, the second to check sees the first's
+commit and fails: no link to a deleted parent is ever committed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+from django_tenants.utils import schema_context
+
+from leads.models import Lead, LeadTag
+from penguinleads.tenancy.side_connection import side_connection
+from tests.factories import LeadFactory, TagFactory
+
+pytestmark = pytest.mark.tier2
+
+INSERT_LINK = "INSERT INTO leads_leadtag (lead_id, tag_id, created_at) VALUES (%s, %s, now())"
+DELETE_LEAD = "DELETE FROM leads_lead WHERE id = %s"
+
+
+def _in_background(conn: psycopg.Connection, statement: str, args: list) -> tuple:
+    """Run ``statement`` and commit on ``conn`` in a thread; returns (thread, outcome dict)."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            with conn.transaction():
+                conn.execute(statement, args)
+            outcome["committed"] = True
+        except psycopg.errors.ForeignKeyViolation as exc:
+            outcome["refused"] = str(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+def _wait_until_blocked(observer: psycopg.Connection, pid: int) -> None:
+    """Until backend ``pid`` waits on a lock (the other side's advisory lock)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        row = observer.execute(
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid]
+        ).fetchone()
+        if row and row[0] == "Lock":
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"backend {pid} never waited for the other transaction")
+
+
+@pytest.fixture
+def racers(throwaway_workspace):
+    """(schema, lead id, tag id, first, second, observer): committed parents, three connections."""
+    schema = throwaway_workspace().workspace.schema_name
+    with schema_context(schema):
+        lead, tag = LeadFactory(), TagFactory()
+        conns = [side_connection() for _ in range(3)]
+    yield schema, lead.pk, tag.pk, *conns
+    for conn in conns:
+        conn.close()
+
+
+def test_a_delete_after_an_uncommitted_link_waits_then_fails_and_both_rows_stay(racers):
+    schema, lead_id, tag_id, writer, deleter, observer = racers
+    writer.autocommit = False
+    writer.execute(INSERT_LINK, [lead_id, tag_id])  # checked, holding the shared lock
+    thread, outcome = _in_background(deleter, DELETE_LEAD, [lead_id])
+    _wait_until_blocked(observer, deleter.info.backend_pid)
+    writer.commit()
+    thread.join(20)
+    assert "is still referenced" in outcome["refused"]
+    with schema_context(schema):
+        assert Lead.objects.filter(pk=lead_id).exists()
+        assert LeadTag.objects.filter(lead_id=lead_id, tag_id=tag_id).exists()
+
+
+@pytest.mark.parametrize(
+    "delete_commits", [True, False], ids=["delete commits", "delete rolls back"]
+)
+def test_a_link_after_an_uncommitted_delete_waits_then_follows_its_outcome(racers, delete_commits):
+    schema, lead_id, tag_id, deleter, writer, observer = racers
+    deleter.autocommit = False
+    deleter.execute(DELETE_LEAD, [lead_id])  # checked, holding the lock alone
+    thread, outcome = _in_background(writer, INSERT_LINK, [lead_id, tag_id])
+    _wait_until_blocked(observer, writer.info.backend_pid)
+    deleter.commit() if delete_commits else deleter.rollback()
+    thread.join(20)
+    with schema_context(schema):
+        if delete_commits:
+            assert "is not present" in outcome["refused"]
+            assert not Lead.objects.filter(pk=lead_id).exists()
+            assert not LeadTag.objects.exists()
+        else:
+            assert outcome == {"committed": True}
+            assert LeadTag.objects.filter(lead_id=lead_id, tag_id=tag_id).exists()
