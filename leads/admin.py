@@ -241,6 +241,27 @@ class LeadAdmin(admin.ModelAdmin):
 
         lead_delete(actor=request.user, lead=obj)
 
+    # While an import or bulk action holds the lead, an edit or delete waits a
+    # moment, then LeadBusy rolls it back: say so on the lead's page, not with a 500.
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._unless_busy(request, object_id, super().changeform_view,
+                                 object_id, form_url, extra_context)  # fmt: skip
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._unless_busy(request, object_id, super().delete_view, object_id, extra_context)
+
+    def _unless_busy(self, request, object_id, view, *args):
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        from leads.services import LeadBusy
+
+        try:
+            return view(request, *args)
+        except LeadBusy as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return redirect("admin:leads_lead_change", object_id)
+
     def delete_queryset(self, request, queryset) -> None:
         deleted = leads_delete_set_based(queryset)
         audit_record(actor=request.user, verb="leads_deleted", target="admin", count=deleted)

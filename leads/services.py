@@ -6,6 +6,8 @@ suppression follows the email, not the lead.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -65,39 +67,39 @@ class StaleLead(Exception):
 
 
 class LeadBusy(Exception):
-    """A bulk writer (an import, a bulk action) holds the lead: the edit waited
-    ``EDIT_LOCK_WAIT``, saved nothing, and can be tried again when it finishes.
-    ``import_job`` is the running import, when one is running."""
+    """A bulk writer (an import, a bulk action) holds the lead or its links: the
+    edit or delete waited ``EDIT_LOCK_WAIT``, wrote nothing, and can be tried
+    again when it finishes. ``import_job`` is the running import, when one is."""
 
-    def __init__(self, lead: Lead, import_job=None):
+    def __init__(self, lead: Lead, import_job=None, *, deleting: bool = False):
         self.lead, self.import_job = lead, import_job
+        outcome = "It was not deleted" if deleting else "Your changes were not saved"
         if import_job is not None:
             text = (
                 f"This lead is being updated by import #{import_job.pk} ({import_job.file_name})."
-                " Your changes were not saved: try again when the import has finished."
+                f" {outcome}: try again when the import has finished."
             )
         else:
             text = (
-                "This lead is being changed by a bulk action right now. Your changes were not "
-                "saved: try again in a minute."
+                f"This lead is being changed by a bulk action right now. {outcome}: "
+                "try again in a minute."
             )
         super().__init__(text)
 
 
-def _lock_for_edit(lead: Lead) -> None:
-    """Take the row lock the guarded UPDATE needs, waiting at most ``EDIT_LOCK_WAIT``.
+@contextmanager
+def _waiting_briefly(lead: Lead, *, deleting: bool = False) -> Iterator[None]:
+    """Run the block waiting at most ``EDIT_LOCK_WAIT`` for any lock, else ``LeadBusy``.
 
-    ``FOR NO KEY UPDATE`` is the lock an UPDATE of non-key columns takes, so
-    it waits only for real writers of the row (not for tag or list inserts
-    that merely reference it). Runs in a savepoint: a timeout rolls back to
-    it and the caller's transaction stays usable. Raises ``LeadBusy``.
+    For one person's edit or delete while a bulk writer (an import, a bulk
+    action) holds the lead, its list or its links until that writer commits.
+    Runs in a savepoint: a timeout rolls back to it and the caller's
+    transaction stays usable.
     """
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{EDIT_LOCK_WAIT}'")
-            cursor.execute(
-                f"SELECT 1 FROM {Lead._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [lead.pk]
-            )
+            yield
             cursor.execute("SET LOCAL lock_timeout = DEFAULT")
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
@@ -105,7 +107,19 @@ def _lock_for_edit(lead: Lead) -> None:
         from imports.models import ImportJob
 
         running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
-        raise LeadBusy(lead, running.order_by("-started_at").first()) from None
+        raise LeadBusy(lead, running.order_by("-started_at").first(), deleting=deleting) from None
+
+
+def _lock_for_edit(lead: Lead) -> None:
+    """Take the row lock the guarded UPDATE needs, waiting at most ``EDIT_LOCK_WAIT``.
+
+    ``FOR NO KEY UPDATE`` is the lock an UPDATE of non-key columns takes, so
+    it waits only for real writers of the row. Raises ``LeadBusy``.
+    """
+    with _waiting_briefly(lead), connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Lead._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [lead.pk]
+        )
 
 
 def _email_key_or_error(raw: str) -> str:
@@ -252,12 +266,16 @@ def lead_update(
 def lead_delete(*, actor: User | None, lead: Lead) -> None:
     """Delete one lead. Its suppression (if any) stays: the email remains unsendable.
 
-    The same set-based path as bulk deletes, so list counts stay exact.
+    The same set-based path as bulk deletes, so list counts stay exact. While
+    a bulk writer holds the lead, its lists or the workspace's links
+    (penguinleads.link_keys), it waits at most ``EDIT_LOCK_WAIT``, then
+    ``LeadBusy``: nothing is deleted.
     """
     from leads.bulk import leads_delete_set_based
 
     label, pk = str(lead), lead.pk
-    leads_delete_set_based(Lead.objects.filter(pk=pk))
+    with _waiting_briefly(lead, deleting=True):
+        leads_delete_set_based(Lead.objects.filter(pk=pk))
     audit_record(actor=actor, verb="lead_deleted", target=f"{label} (#{pk})", count=1)
 
 

@@ -25,7 +25,8 @@ the other checks after the first has committed (each check is a new
 statement, so it sees that commit) and fails: a link to a deleted parent
 can never be committed (tests/reliability/test_link_key_races.py). The
 price: a delete waits for link writers still running in its workspace (an
-import holds the lock from its first link to its commit).
+import holds the lock from its first link to its commit); one person's lead
+delete waits a moment only, then names the import (leads.services.lead_delete).
 """
 
 from __future__ import annotations

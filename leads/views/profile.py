@@ -194,7 +194,12 @@ def lead_delete(request: HttpRequest, pk: int) -> HttpResponse:
     lead = _lead_or_404(pk)
     if request.method == "POST":
         label = str(lead)
-        services.lead_delete(actor=request.user, lead=lead)
+        try:
+            services.lead_delete(actor=request.user, lead=lead)
+        except services.LeadBusy as exc:
+            messages.error(request, str(exc))
+            context = {"lead": lead, "suppression": selectors.lead_suppression(lead)}
+            return render(request, "leads/lead_confirm_delete.html", context, status=409)
         messages.success(request, f"Lead {label} deleted.")
         return redirect("leads:list")
     context = {"lead": lead, "suppression": selectors.lead_suppression(lead)}

@@ -12,34 +12,7 @@ from leads.services import lead_create
 from penguinleads.accounts.models import AuditEvent
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER
 from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory, TagFactory
-
-INLINE = "leadtag_set"
-
-
-def lead_admin_post(**overrides) -> dict:
-    """A complete add/change POST for LeadAdmin, with an empty tags inline."""
-    data = {
-        "email": "admin.made@example.com",
-        "first_name": "Ada",
-        "last_name": "",
-        "company": "",
-        "job_title": "",
-        "owner": "",
-        "status": "active",
-        "phone": "",
-        "website": "",
-        "linkedin_url": "",
-        "city": "",
-        "region": "",
-        "country": "",
-        "custom_fields": "{}",
-        f"{INLINE}-TOTAL_FORMS": "0",
-        f"{INLINE}-INITIAL_FORMS": "0",
-        f"{INLINE}-MIN_NUM_FORMS": "0",
-        f"{INLINE}-MAX_NUM_FORMS": "1000",
-    }
-    data.update(overrides)
-    return data
+from tests.leads.helpers import INLINE, lead_admin_post
 
 
 @pytest.mark.parametrize("role", [OWNER, ADMIN])

@@ -3,7 +3,8 @@
 Tag links and memberships have no per-row foreign-key constraint; their
 statement-level checks share one advisory lock per workspace, so of a link
 writer and a parent delete racing, the second to check sees the first's
-commit and fails: no link to a deleted parent is ever committed.
+commit and fails: no link to a deleted parent is ever committed. A person
+deleting a lead while an import writes links waits a moment, then is told.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ import time
 
 import psycopg
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from imports.models import ImportJob
 from leads.models import Lead, LeadTag
+from leads.services import EDIT_LOCK_WAIT
 from penguinleads.tenancy.side_connection import side_connection
 from tests.factories import LeadFactory, TagFactory
+from tests.leads.helpers import lead_admin_post
 
 pytestmark = pytest.mark.tier2
+WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
 
 INSERT_LINK = "INSERT INTO leads_leadtag (lead_id, tag_id, created_at) VALUES (%s, %s, now())"
 DELETE_LEAD = "DELETE FROM leads_lead WHERE id = %s"
@@ -100,3 +108,67 @@ def test_a_link_after_an_uncommitted_delete_waits_then_follows_its_outcome(racer
         else:
             assert outcome == {"committed": True}
             assert LeadTag.objects.filter(lead_id=lead_id, tag_id=tag_id).exists()
+
+
+@pytest.fixture
+def importing(throwaway_workspace):
+    """A workspace whose running import is writing links (uncommitted, on another
+    connection): (workspace, signed-in Owner client, the job, a lead it does not touch)."""
+    provisioned = throwaway_workspace()
+    workspace = provisioned.workspace
+    with schema_context(workspace.schema_name):
+        job = ImportJob.objects.create(
+            file_name="big-list.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        )
+        untouched, linked, tag = LeadFactory(), LeadFactory(), TagFactory()
+        importer = side_connection()
+        client = Client(HTTP_HOST=workspace.host)
+        client.force_login(provisioned.owner)
+    importer.autocommit = False
+    importer.execute(INSERT_LINK, [linked.pk, tag.pk])
+    yield workspace, client, job, untouched
+    importer.rollback()
+    importer.close()
+
+
+def test_deleting_a_lead_while_an_import_writes_links_waits_briefly_then_names_it(importing):
+    workspace, client, job, lead = importing
+    started = time.monotonic()
+    response = client.post(reverse("leads:delete", args=[lead.pk]))
+    waited = time.monotonic() - started
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert f"being updated by import #{job.pk} (big-list.csv). It was not deleted" in page
+    assert WAIT_SECONDS <= waited < WAIT_SECONDS + 3
+    with schema_context(workspace.schema_name):
+        assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_the_admin_says_an_import_holds_the_lead_instead_of_failing(importing):
+    workspace, client, job, lead = importing
+    response = client.post(
+        reverse("admin:leads_lead_delete", args=[lead.pk]), {"post": "yes"}, follow=True
+    )
+    assert response.redirect_chain[0][0] == reverse("admin:leads_lead_change", args=[lead.pk])
+    assert f"import #{job.pk} (big-list.csv). It was not deleted" in response.content.decode()
+    with schema_context(workspace.schema_name):
+        assert Lead.objects.filter(pk=lead.pk).exists()
+
+    # An edit of a lead the import holds (its row, until it commits): the same message.
+    with schema_context(workspace.schema_name):
+        holder = side_connection()
+    holder.autocommit = False
+    holder.execute("UPDATE leads_lead SET company = 'From import' WHERE id = %s", [lead.pk])
+    try:
+        edit = lead_admin_post(email=lead.email, first_name="Typed", expected_version="1")
+        response = client.post(
+            reverse("admin:leads_lead_change", args=[lead.pk]), edit, follow=True
+        )
+    finally:
+        holder.rollback()
+        holder.close()
+    assert "Your changes were not saved: try again when the import has finished" in (
+        response.content.decode()
+    )
+    with schema_context(workspace.schema_name):
+        assert Lead.objects.get(pk=lead.pk).first_name != "Typed"
