@@ -38,6 +38,7 @@ LINK_LOCK_CLASS = 0x504C_464B  # "PLFK"
 FUNCTIONS_SQL = f"""
 CREATE FUNCTION links_check_parents() RETURNS trigger LANGUAGE plpgsql AS $$
 -- TG_ARGV: column, parent table[, column, parent table …]; transition table new_links.
+-- A NULL key (who added a membership, once that person is gone) has no parent to check.
 DECLARE
     i int := 0;
     missing bigint;
@@ -48,7 +49,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock_shared({LINK_LOCK_CLASS}, hashtext(TG_TABLE_SCHEMA));
     WHILE i < TG_NARGS LOOP
         EXECUTE format(
-            'SELECT n.%1$I FROM new_links n WHERE NOT EXISTS '
+            'SELECT n.%1$I FROM new_links n WHERE n.%1$I IS NOT NULL AND NOT EXISTS '
             '(SELECT FROM %2$I.%3$I p WHERE p.id = n.%1$I) LIMIT 1',
             TG_ARGV[i], TG_TABLE_SCHEMA, TG_ARGV[i + 1]
         ) INTO missing;

@@ -83,6 +83,25 @@ def test_moving_a_link_to_a_missing_parent_is_refused(parents, model, columns, m
     assert model.objects.filter(**{missing_column: parents[missing_column]}).count() == 1
 
 
+@pytest.mark.parametrize("null_first", [True, False], ids=["NULL first", "NULL last"])
+def test_a_missing_parent_is_found_among_null_keys(parents, null_first):
+    """Who added a membership may be NULL: such rows pass; a missing key after one still fails."""
+    list_id = parents["lead_list_id"]
+    unknown_adder = ListMembership(
+        lead_id=LeadFactory().pk, lead_list_id=list_id, added_by_id=MISSING
+    )
+    nobody = ListMembership(lead_id=parents["lead_id"], lead_list_id=list_id)  # added_by NULL
+    with (
+        pytest.raises(IntegrityError, match=rf"key \(added_by_id\)=\({MISSING}\)"),
+        transaction.atomic(),
+    ):
+        ListMembership.objects.bulk_create(
+            [nobody, unknown_adder] if null_first else [unknown_adder, nobody]
+        )
+    ListMembership.objects.bulk_create([nobody])
+    assert ListMembership.objects.get().added_by_id is None
+
+
 def test_the_orm_refuses_a_link_to_a_missing_lead(workspace):
     with pytest.raises(IntegrityError), transaction.atomic():
         LeadTag.objects.create(lead_id=MISSING, tag=TagFactory())
