@@ -16,8 +16,8 @@ SLUG = "bench"
 OWNER_EMAIL = "owner@bench.example"
 OWNER_PASSWORD = "bench-owner-password"
 # Printed in the report; the launcher raises the first ones on the embedded server.
-SHOWN = ["shared_buffers", "max_wal_size", "maintenance_work_mem", "checkpoint_timeout",
-         "work_mem", "synchronous_commit", "max_parallel_workers_per_gather",
+SHOWN = ["shared_buffers", "wal_buffers", "max_wal_size", "maintenance_work_mem",
+         "checkpoint_timeout", "work_mem", "synchronous_commit", "max_parallel_workers_per_gather",
          "server_version"]  # fmt: skip
 
 

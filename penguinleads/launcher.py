@@ -128,9 +128,13 @@ def test(pytest_args: list[str]) -> int:
 
 
 # What `bench` raises the embedded server to (issue 7). Reloaded at once, except
-# shared_buffers, which waits for a restart (see bench()).
+# shared_buffers and wal_buffers, which wait for a restart (see bench()).
 BENCH_SETTINGS = {
     "shared_buffers": "1GB",
+    # The default (16MB here) fills up during a 1M-row merge: the importing backend
+    # then writes WAL itself (77k times) instead of the WAL writer on the other
+    # core; 128MB made the merge 6 s faster (87.5 s → 81.0 s).
+    "wal_buffers": "128MB",
     "max_wal_size": "4GB",
     "maintenance_work_mem": "512MB",
     "checkpoint_timeout": "15min",
@@ -158,7 +162,7 @@ def bench(args: list[str]) -> int:
 
     On the embedded server, raise its settings first and restart it when this
     launcher started it (or BENCH_RESTART=1): a server someone else is using
-    is not restarted under them, and shared_buffers then waits for its next
+    is not restarted under them, and the buffers then wait for its next
     start (the bench prints what the server ran with). With DATABASE_URL set,
     the server's settings are left alone.
     """
@@ -169,14 +173,14 @@ def bench(args: list[str]) -> int:
             if embedded_db.is_running() and (
                 started_here or os.environ.get("BENCH_RESTART") == "1"
             ):
-                print("+ restarting the embedded server for shared_buffers", flush=True)
+                print("+ restarting the embedded server for its buffers", flush=True)
                 embedded_db.stop()
                 embedded_db.start()
                 os.environ["DATABASE_URL"] = embedded_db.database_url()
             else:
                 print(
-                    "+ shared_buffers applies at the server's next restart (it is shared: "
-                    "not restarted; BENCH_RESTART=1 forces it)",
+                    "+ shared_buffers and wal_buffers apply at the server's next restart (it is "
+                    "shared: not restarted; BENCH_RESTART=1 forces it)",
                     flush=True,
                 )
         _manage("migrate_schemas", "--executor", "standard", "-v", "0")
