@@ -165,8 +165,8 @@ class Plan:
         """
         parts = sql.SQL(" || ").join(
             sql.SQL(
-                "CASE WHEN {c} THEN jsonb_build_object({f}, jsonb_build_array(to_jsonb({o}),"
-                " to_jsonb({n}))) ELSE '{{}}'::jsonb END"
+                "CASE WHEN {c} THEN jsonb_build_object({f}, jsonb_build_array({o},"
+                " {n})) ELSE '{{}}'::jsonb END"
             ).format(c=cond, f=sql.Literal(name), o=old, n=self._staged_when_changed(name, new))
             for name, cond, new, old in self.recorded_changes()
         )
