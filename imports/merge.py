@@ -15,6 +15,8 @@ from psycopg import sql
 
 from imports.plan import SUPPRESSING, Plan, recorded_value, tune_transaction
 from imports.staging import STANDARD_FIELDS
+from lists.models import ListMembership
+from lists.services import memberships_add
 
 INSERT_COLUMNS = [
     "email", "email_key", *STANDARD_FIELDS, "phone_e164", "status", "is_suppressed", "owner_id",
@@ -138,22 +140,16 @@ def merge(
         counts["list_added"] = 0
         if lead_list_id:
             phase("adding to list")
-            # The list's row lock, as lists.services.list_add_leads: then the members
-            # not in the list yet are exactly the rows to insert.
-            cursor.execute("SELECT id FROM lists_leadlist WHERE id = %s FOR UPDATE", [lead_list_id])
-            counts["list_added"] = _run(
-                cursor,
-                "INSERT INTO lists_listmembership (lead_list_id, lead_id, added_at, added_by_id,"
-                " added_via, import_job_id) SELECT %s, l.id, now(), %s, 'import', %s"
-                " FROM _import_firsts s JOIN leads_lead l ON l.email_key = s.email_key"
-                " WHERE NOT EXISTS (SELECT FROM lists_listmembership m"
-                " WHERE m.lead_list_id = %s AND m.lead_id = l.id) ORDER BY l.id",
-                [lead_list_id, actor_id, plan.job_id, lead_list_id],
-            )
-            cursor.execute(
-                "UPDATE lists_leadlist SET member_count = member_count + %s, updated_at = now()"
-                " WHERE id = %s",
-                [counts["list_added"], lead_list_id],
+            counts["list_added"] = memberships_add(
+                lead_list_id=lead_list_id,
+                lead_ids=(
+                    "SELECT l.id FROM _import_firsts s"
+                    " JOIN leads_lead l ON l.email_key = s.email_key",
+                    (),
+                ),
+                added_by_id=actor_id,
+                via=ListMembership.Via.IMPORT,
+                import_job_id=plan.job_id,
             )
 
         phase("suppressions")

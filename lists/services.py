@@ -72,15 +72,16 @@ def list_delete(*, actor: User | None, lead_list: LeadList) -> int:
     return members
 
 
-def _lock(lead_list: LeadList) -> None:
+def _lock(lead_list_id: int) -> None:
     """Serialise membership changes of one list (row lock until commit).
 
-    Every writer of memberships takes it (here, and the import's merge), so an
+    Every writer of memberships takes it (here: the import's merge adds through
+    :func:`memberships_add` too), so an
     insert begun after it sees every committed member: adds insert only
     non-members and keep ``member_count`` exact, and no two writers deadlock
     on each other's uncommitted rows.
     """
-    LeadList.objects.select_for_update().filter(pk=lead_list.pk).values_list("pk").first()
+    LeadList.objects.select_for_update().filter(pk=lead_list_id).values_list("pk").first()
 
 
 def _bump(lead_list_id: int, delta: int) -> None:
@@ -90,17 +91,16 @@ def _bump(lead_list_id: int, delta: int) -> None:
         )
 
 
-@transaction.atomic
-def list_add_leads(
+def memberships_add(
     *,
-    actor: User | None,
-    lead_list: LeadList,
-    leads: QuerySet[Lead],
-    via: str = ListMembership.Via.MANUAL,
+    lead_list_id: int,
+    lead_ids: tuple[str, tuple],
+    added_by_id: int | None,
+    via: str,
     import_job_id: int | None = None,
-    audit: bool = True,
 ) -> int:
-    """Add ``leads`` to the list; return how many were not members yet.
+    """Add the leads of ``lead_ids`` (SQL selecting an ``id`` column, its params) to
+    the list; return how many were not members yet. Call inside a transaction.
 
     One ``INSERT … SELECT`` of the leads not in the list yet, under the list's
     row lock: every membership writer takes that lock first, so this
@@ -109,18 +109,37 @@ def list_add_leads(
     ``member_count`` stays exact. (Cheaper than ``ON CONFLICT DO NOTHING``,
     which checks the unique index once more per row: 2 s of a 1.5M-lead add.)
     """
-    _lock(lead_list)
-    sql, params = lead_ids_sql(leads)
+    _lock(lead_list_id)
+    sql, params = lead_ids
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {MEMBERSHIP} (lead_list_id, lead_id, added_at, added_by_id, added_via, "
             f"import_job_id) SELECT %s, s.id, now(), %s, %s, %s FROM ({sql}) s "
             f"WHERE NOT EXISTS (SELECT FROM {MEMBERSHIP} m "
             f"WHERE m.lead_list_id = %s AND m.lead_id = s.id)",
-            [lead_list.pk, getattr(actor, "pk", None), via, import_job_id, *params, lead_list.pk],
+            [lead_list_id, added_by_id, via, import_job_id, *params, lead_list_id],
         )
         added = cursor.rowcount
-    _bump(lead_list.pk, added)
+    _bump(lead_list_id, added)
+    return added
+
+
+@transaction.atomic
+def list_add_leads(
+    *,
+    actor: User | None,
+    lead_list: LeadList,
+    leads: QuerySet[Lead],
+    via: str = ListMembership.Via.MANUAL,
+    audit: bool = True,
+) -> int:
+    """Add ``leads`` to the list (:func:`memberships_add`); return how many were new."""
+    added = memberships_add(
+        lead_list_id=lead_list.pk,
+        lead_ids=lead_ids_sql(leads),
+        added_by_id=getattr(actor, "pk", None),
+        via=via,
+    )
     if audit:
         audit_record(actor=actor, verb="list_members_added", target=lead_list, count=added)
     return added
@@ -131,7 +150,7 @@ def list_remove_leads(
     *, actor: User | None, lead_list: LeadList, leads: QuerySet[Lead], audit: bool = True
 ) -> int:
     """Remove ``leads`` from the list; return how many were members."""
-    _lock(lead_list)
+    _lock(lead_list.pk)
     sql, params = lead_ids_sql(leads)
     with connection.cursor() as cursor:
         cursor.execute(

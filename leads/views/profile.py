@@ -192,15 +192,16 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
 def lead_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm on GET, delete on POST. The email's suppression (if any) is kept."""
     lead = _lead_or_404(pk)
+    status = 200
     if request.method == "POST":
         label = str(lead)
         try:
             services.lead_delete(actor=request.user, lead=lead)
-        except services.LeadBusy as exc:
+        except services.LeadBusy as exc:  # an import holds it: nothing deleted, say so
             messages.error(request, str(exc))
-            context = {"lead": lead, "suppression": selectors.lead_suppression(lead)}
-            return render(request, "leads/lead_confirm_delete.html", context, status=409)
-        messages.success(request, f"Lead {label} deleted.")
-        return redirect("leads:list")
+            status = 409
+        else:
+            messages.success(request, f"Lead {label} deleted.")
+            return redirect("leads:list")
     context = {"lead": lead, "suppression": selectors.lead_suppression(lead)}
-    return render(request, "leads/lead_confirm_delete.html", context)
+    return render(request, "leads/lead_confirm_delete.html", context, status=status)
