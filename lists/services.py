@@ -76,10 +76,9 @@ def _lock(lead_list_id: int) -> None:
     """Serialise membership changes of one list (row lock until commit).
 
     Every writer of memberships takes it (here: the import's merge adds through
-    :func:`memberships_add` too), so an
-    insert begun after it sees every committed member: adds insert only
-    non-members and keep ``member_count`` exact, and no two writers deadlock
-    on each other's uncommitted rows.
+    :func:`memberships_add` too). Without it, two transactions inserting
+    overlapping members in different orders can deadlock on each other's
+    uncommitted rows.
     """
     LeadList.objects.select_for_update().filter(pk=lead_list_id).values_list("pk").first()
 
@@ -102,22 +101,29 @@ def memberships_add(
     """Add the leads of ``lead_ids`` (SQL selecting an ``id`` column, its params) to
     the list; return how many were not members yet. Call inside a transaction.
 
-    One ``INSERT … SELECT`` of the leads not in the list yet, under the list's
-    row lock: every membership writer takes that lock first, so this
-    statement (begun after it) sees every member another writer committed,
-    inserts each membership once and counts only its own, and
-    ``member_count`` stays exact. (Cheaper than ``ON CONFLICT DO NOTHING``,
-    which checks the unique index once more per row: 2 s of a 1.5M-lead add.)
+    One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` under the list's row
+    lock: each membership is inserted once, each caller counts only its own
+    inserts, and ``member_count`` stays exact. A list with no member yet (a
+    new list: checked under the lock, so no writer can add one meanwhile)
+    takes a plain INSERT: the conflict check costs 2 s of a 1.5M-lead add.
+    (Not ``WHERE NOT EXISTS`` either: on a memberships table the planner
+    believes empty, as in a new workspace, it re-reads the rows the statement
+    is inserting for each new row, 39 s for 100k.)
     """
     _lock(lead_list_id)
     sql, params = lead_ids
+    # In id order: the two membership indexes are then appended to, not written
+    # at random (6.6 s instead of 15.4 s for 1.5M leads).
+    if ListMembership.objects.filter(lead_list_id=lead_list_id).exists():
+        source = f"(SELECT id FROM ({sql}) d ORDER BY id)"
+        on_conflict = "ON CONFLICT (lead_list_id, lead_id) DO NOTHING"
+    else:  # ids may repeat (a queryset joined to tags): each once, then nothing can conflict
+        source, on_conflict = f"(SELECT DISTINCT id FROM ({sql}) d ORDER BY id)", ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {MEMBERSHIP} (lead_list_id, lead_id, added_at, added_by_id, added_via, "
-            f"import_job_id) SELECT %s, s.id, now(), %s, %s, %s FROM ({sql}) s "
-            f"WHERE NOT EXISTS (SELECT FROM {MEMBERSHIP} m "
-            f"WHERE m.lead_list_id = %s AND m.lead_id = s.id)",
-            [lead_list_id, added_by_id, via, import_job_id, *params, lead_list_id],
+            f"import_job_id) SELECT %s, s.id, now(), %s, %s, %s FROM {source} s {on_conflict}",
+            [lead_list_id, added_by_id, via, import_job_id, *params],
         )
         added = cursor.rowcount
     _bump(lead_list_id, added)

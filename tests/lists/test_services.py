@@ -16,7 +16,7 @@ from lists.services import (
     list_remove_leads,
 )
 from penguinleads.accounts.models import AuditEvent
-from tests.factories import LeadFactory, LeadListFactory
+from tests.factories import LeadFactory, LeadListFactory, TagFactory
 
 
 def test_list_names_are_unique_case_insensitively(workspace, users):
@@ -45,6 +45,24 @@ def test_adding_and_removing_keeps_the_member_count_exact(workspace, users):
     lead_list.refresh_from_db()
     assert lead_list.member_count == 4 == lead_list.memberships.count()
     assert AuditEvent.objects.filter(verb="list_members_added", count=5).exists()
+
+
+@pytest.mark.parametrize("list_had_members", [False, True], ids=["new list", "list with members"])
+def test_a_selection_naming_a_lead_twice_adds_it_once(workspace, list_had_members):
+    """A queryset joined to tags repeats a lead with two of them; both paths (a new
+    list's plain insert, a list with members' conflict check) add it once."""
+    vip, cold = TagFactory(name="VIP"), TagFactory(name="Cold")
+    twice, once = LeadFactory(tags=[vip, cold]), LeadFactory(tags=[vip])
+    lead_list = LeadListFactory()
+    if list_had_members:
+        list_add_leads(actor=None, lead_list=lead_list, leads=Lead.objects.filter(pk=once.pk))
+    repeated = Lead.objects.filter(tags__in=[vip, cold])
+    assert repeated.count() == 3  # the join repeats ``twice``
+    added = list_add_leads(actor=None, lead_list=lead_list, leads=repeated)
+    assert added == (1 if list_had_members else 2)
+    lead_list.refresh_from_db()
+    assert lead_list.member_count == 2 == lead_list.memberships.count()
+    assert set(lead_list.memberships.values_list("lead_id", flat=True)) == {twice.pk, once.pk}
 
 
 def test_deleting_leads_single_or_bulk_takes_them_off_the_counts(workspace, users):
