@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils.functional import cached_property
 
@@ -34,6 +34,7 @@ from leads.services import (
     suppression_lift,
 )
 from penguinleads.accounts.audit import audit_record
+from penguinleads.waiting import TellsWhenBusyAdmin, WorkspaceBusy, waiting_briefly
 
 
 class EstimatedCountPaginator(Paginator):
@@ -138,7 +139,7 @@ class LeadTagInline(admin.TabularInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
     form = LeadAdminForm
     list_display = [
         "email",
@@ -241,29 +242,10 @@ class LeadAdmin(admin.ModelAdmin):
 
         lead_delete(actor=request.user, lead=obj)
 
-    # While an import or bulk action holds the lead, an edit or delete waits a
-    # moment, then LeadBusy rolls it back: say so on the lead's page, not with a 500.
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._unless_busy(request, object_id, super().changeform_view,
-                                 object_id, form_url, extra_context)  # fmt: skip
-
-    def delete_view(self, request, object_id, extra_context=None):
-        return self._unless_busy(request, object_id, super().delete_view, object_id, extra_context)
-
-    def _unless_busy(self, request, object_id, view, *args):
-        from django.contrib import messages
-        from django.shortcuts import redirect
-
-        from leads.services import LeadBusy
-
-        try:
-            return view(request, *args)
-        except LeadBusy as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return redirect("admin:leads_lead_change", object_id)
-
     def delete_queryset(self, request, queryset) -> None:
-        deleted = leads_delete_set_based(queryset)
+        busy = "The selected leads were not deleted"
+        with waiting_briefly(lambda job: WorkspaceBusy(busy, job)):
+            deleted = leads_delete_set_based(queryset)
         audit_record(actor=request.user, verb="leads_deleted", target="admin", count=deleted)
 
     def get_actions(self, request):
@@ -281,7 +263,7 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
     list_display = ["name", "lead_count", "created_at"]
     search_fields = ["name"]
     fields = ["name"]
@@ -305,9 +287,13 @@ class TagAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj: Tag) -> None:
         tag_services.tag_delete(actor=request.user, tag=obj)
 
+    @transaction.atomic  # all the selected tags, or none when an import holds them
     def delete_queryset(self, request, queryset) -> None:
-        for tag in queryset:
-            tag_services.tag_delete(actor=request.user, tag=tag)
+        try:
+            for tag in queryset:
+                tag_services.tag_delete(actor=request.user, tag=tag)
+        except WorkspaceBusy as exc:
+            raise WorkspaceBusy("None of the selected tags was deleted", exc.import_job) from None
 
 
 # --- Custom fields ----------------------------------------------------------------

@@ -6,12 +6,10 @@ suppression follows the email, not the lead.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from leads.models import CustomField, Lead, Suppression, Tag
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
 from penguinleads.tenancy.selectors import workspace_settings_current
+from penguinleads.waiting import WorkspaceBusy, waiting_briefly
 
 # Fields a person may set through forms and the API.
 EDITABLE_FIELDS = [
@@ -39,10 +38,6 @@ EDITABLE_FIELDS = [
     "owner",
 ]
 SUPPRESSING_STATUSES = Lead.SUPPRESSING_STATUSES
-# How long an interactive edit waits for a lead locked by a bulk writer (an import holds
-# its leads' rows until it commits, possibly minutes) before it gives up and says why.
-EDIT_LOCK_WAIT = "3s"
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout expiring
 
 
 class DuplicateLead(ValidationError):
@@ -66,7 +61,7 @@ class StaleLead(Exception):
         )
 
 
-class LeadBusy(Exception):
+class LeadBusy(WorkspaceBusy):
     """A bulk writer (an import, a bulk action) holds the lead or its links: the
     edit or delete waited ``EDIT_LOCK_WAIT``, wrote nothing, and can be tried
     again when it finishes. ``import_job`` is the running import, when one is."""
@@ -84,30 +79,13 @@ class LeadBusy(Exception):
                 f"This lead is being changed by a bulk action right now. {outcome}: "
                 "try again in a minute."
             )
-        super().__init__(text)
+        Exception.__init__(self, text)  # its own wording: the lead, not the workspace
 
 
-@contextmanager
-def _waiting_briefly(lead: Lead, *, deleting: bool = False) -> Iterator[None]:
-    """Run the block waiting at most ``EDIT_LOCK_WAIT`` for any lock, else ``LeadBusy``.
-
-    For one person's edit or delete while a bulk writer (an import, a bulk
-    action) holds the lead, its list or its links until that writer commits.
-    Runs in a savepoint: a timeout rolls back to it and the caller's
-    transaction stays usable.
-    """
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{EDIT_LOCK_WAIT}'")
-            yield
-            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
-    except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
-            raise
-        from imports.models import ImportJob
-
-        running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
-        raise LeadBusy(lead, running.order_by("-started_at").first(), deleting=deleting) from None
+def _waiting_briefly(lead: Lead, *, deleting: bool = False):
+    """Wait at most ``EDIT_LOCK_WAIT`` for the locks of a bulk writer holding the lead,
+    its list or its links, else ``LeadBusy`` (penguinleads.waiting)."""
+    return waiting_briefly(lambda job: LeadBusy(lead, job, deleting=deleting))
 
 
 def _lock_for_edit(lead: Lead) -> None:

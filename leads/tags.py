@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from leads.models import TAG_SEPARATORS, Lead, LeadTag, Tag
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
+from penguinleads.waiting import WorkspaceBusy, waiting_briefly
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
 
@@ -98,7 +99,9 @@ def tag_merge(*, actor: User | None, source: Tag, target: Tag) -> int:
     if source.pk == target.pk:
         raise ValidationError({"target": "Choose another tag to merge into."})
     table = LeadTag._meta.db_table
-    with connection.cursor() as cursor:
+    source_name = source.name
+    busy = f"“{source_name}” was not merged into “{target.name}”"
+    with waiting_briefly(lambda job: WorkspaceBusy(busy, job)), connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table} WHERE tag_id = %s", [source.pk])
         held = cursor.fetchone()[0]
         cursor.execute(
@@ -109,8 +112,7 @@ def tag_merge(*, actor: User | None, source: Tag, target: Tag) -> int:
         )
         moved = cursor.rowcount
         cursor.execute(f"DELETE FROM {table} WHERE tag_id = %s", [source.pk])
-    source_name = source.name
-    source.delete()
+        source.delete()
     audit_record(
         actor=actor,
         verb="tag_merged",
@@ -123,12 +125,17 @@ def tag_merge(*, actor: User | None, source: Tag, target: Tag) -> int:
 
 @transaction.atomic
 def tag_delete(*, actor: User | None, tag: Tag) -> int:
-    """Delete ``tag`` and its links (one ``DELETE``); return how many leads lost it. Audited."""
-    with connection.cursor() as cursor:
+    """Delete ``tag`` and its links (one ``DELETE``); return how many leads lost it. Audited.
+
+    While an import writes links, waits at most ``EDIT_LOCK_WAIT``, then
+    ``WorkspaceBusy``: nothing is deleted (penguinleads.waiting). The same for merges.
+    """
+    label, pk = tag.name, tag.pk
+    busy = f"The tag “{label}” was not deleted"
+    with waiting_briefly(lambda job: WorkspaceBusy(busy, job)), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {LeadTag._meta.db_table} WHERE tag_id = %s", [tag.pk])
         removed = cursor.rowcount
-    label, pk = tag.name, tag.pk
-    tag.delete()
+        tag.delete()
     audit_record(
         actor=actor, verb="tag_deleted", target=f"{label} (#{pk})", count=removed, details={}
     )

@@ -3,14 +3,16 @@ loads every member), and every add or remove goes through the services so
 member counts stay exact."""
 
 from django.contrib import admin
+from django.db import transaction
 
 from leads.models import Lead
 from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads, list_create, list_delete, list_remove_leads
+from penguinleads.waiting import TellsWhenBusyAdmin, WorkspaceBusy
 
 
 @admin.register(LeadList)
-class LeadListAdmin(admin.ModelAdmin):
+class LeadListAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
     list_display = ["name", "member_count", "created_by", "created_at", "updated_at"]
     search_fields = ["name"]
     readonly_fields = ["member_count", "created_by", "created_at", "updated_at"]
@@ -26,9 +28,13 @@ class LeadListAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         list_delete(actor=request.user, lead_list=obj)
 
+    @transaction.atomic  # all the selected lists, or none when an import holds them
     def delete_queryset(self, request, queryset):
-        for lead_list in queryset:
-            list_delete(actor=request.user, lead_list=lead_list)
+        try:
+            for lead_list in queryset:
+                list_delete(actor=request.user, lead_list=lead_list)
+        except WorkspaceBusy as exc:
+            raise WorkspaceBusy("None of the selected lists was deleted", exc.import_job) from None
 
 
 @admin.register(ListMembership)

@@ -15,6 +15,7 @@ from leads.models import Lead
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
+from penguinleads.waiting import WorkspaceBusy, waiting_briefly
 
 logger = logging.getLogger(__name__)
 LIST = LeadList._meta.db_table
@@ -62,12 +63,17 @@ def list_update(
 
 @transaction.atomic
 def list_delete(*, actor: User | None, lead_list: LeadList) -> int:
-    """Delete a list and its memberships (one statement); leads are untouched."""
-    with connection.cursor() as cursor:
+    """Delete a list and its memberships (one statement); leads are untouched.
+
+    While an import fills this list or writes links, waits at most
+    ``EDIT_LOCK_WAIT``, then ``WorkspaceBusy``: nothing is deleted.
+    """
+    label = str(lead_list)
+    busy = f"The list “{label}” was not deleted"
+    with waiting_briefly(lambda job: WorkspaceBusy(busy, job)), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MEMBERSHIP} WHERE lead_list_id = %s", [lead_list.pk])
         members = cursor.rowcount
-    label = str(lead_list)
-    lead_list.delete()
+        lead_list.delete()
     audit_record(actor=actor, verb="list_deleted", target=label, count=members)
     return members
 

@@ -18,6 +18,7 @@ from leads import selectors
 from leads import tags as tag_services
 from leads.forms import TagForm, TagMergeForm
 from leads.models import Tag
+from penguinleads.waiting import WorkspaceBusy
 
 
 def _plural(n: int, word: str = "lead") -> str:
@@ -90,6 +91,7 @@ def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge this tag into another: its leads get the other tag, then it is deleted."""
     source = get_object_or_404(Tag, pk=pk)
     form = TagMergeForm(request.POST or None, source=source)
+    status = 200
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
         held = selectors.tag_lead_count(source)
@@ -97,6 +99,9 @@ def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
             moved = tag_services.tag_merge(actor=request.user, source=source, target=target)
         except ValidationError as exc:
             _service_errors(form, exc)
+        except WorkspaceBusy as exc:  # an import writes links: nothing merged, say so
+            messages.error(request, str(exc))
+            status = 409
         else:
             already = held - moved
             text = f"Merged “{source}” into “{target}”: {_plural(moved)} gained “{target}”"
@@ -104,7 +109,7 @@ def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, text)
             return redirect("leads:tags")
     context = {"tag": source, "form": form, "lead_count": selectors.tag_lead_count(source)}
-    return render(request, "leads/tag_merge.html", context)
+    return render(request, "leads/tag_merge.html", context, status=status)
 
 
 @login_required
@@ -113,10 +118,16 @@ def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
 def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm (with how many leads hold the tag) on GET, delete on POST."""
     tag = get_object_or_404(Tag, pk=pk)
+    status = 200
     if request.method == "POST":
         name = tag.name
-        removed = tag_services.tag_delete(actor=request.user, tag=tag)
-        messages.success(request, f"Tag “{name}” deleted; {_plural(removed)} lost it.")
-        return redirect("leads:tags")
+        try:
+            removed = tag_services.tag_delete(actor=request.user, tag=tag)
+        except WorkspaceBusy as exc:  # an import writes links: nothing deleted, say so
+            messages.error(request, str(exc))
+            status = 409
+        else:
+            messages.success(request, f"Tag “{name}” deleted; {_plural(removed)} lost it.")
+            return redirect("leads:tags")
     context = {"tag": tag, "lead_count": selectors.tag_lead_count(tag)}
-    return render(request, "leads/tag_confirm_delete.html", context)
+    return render(request, "leads/tag_confirm_delete.html", context, status=status)

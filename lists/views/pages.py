@@ -26,6 +26,7 @@ from lists.forms import LeadListForm
 from lists.models import LeadList
 from lists.selectors import list_members, list_overview, list_sendable_count
 from lists.services import list_create, list_delete, list_update
+from penguinleads.waiting import WorkspaceBusy
 
 VIEW = "lists.view_leadlist"
 MANAGE_MEMBERS = "lists.manage_list_members"
@@ -167,13 +168,20 @@ def list_update_view(request: HttpRequest, pk: int) -> HttpResponse:
 def list_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm (GET: how many memberships go; the leads stay), then delete (POST)."""
     lead_list = get_object_or_404(LeadList, pk=pk)
+    status = 200
     if request.method == "POST":
         name = str(lead_list)
-        members = list_delete(actor=request.user, lead_list=lead_list)
-        messages.success(
-            request,
-            f"Deleted the list “{name}”. Its {members:,} lead{'s' if members != 1 else ''} "
-            f"{'were' if members != 1 else 'was'} not deleted.",
-        )
-        return redirect("lists:list")
-    return render(request, "lists/leadlist_confirm_delete.html", {"lead_list": lead_list})
+        try:
+            members = list_delete(actor=request.user, lead_list=lead_list)
+        except WorkspaceBusy as exc:  # an import fills it or writes links: say so
+            messages.error(request, str(exc))
+            status = 409
+        else:
+            messages.success(
+                request,
+                f"Deleted the list “{name}”. Its {members:,} lead{'s' if members != 1 else ''} "
+                f"{'were' if members != 1 else 'was'} not deleted.",
+            )
+            return redirect("lists:list")
+    context = {"lead_list": lead_list}
+    return render(request, "lists/leadlist_confirm_delete.html", context, status=status)

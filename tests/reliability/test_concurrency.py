@@ -24,10 +24,11 @@ from django_tenants.utils import schema_context
 
 from imports.models import ImportJob
 from leads.models import Lead
-from leads.services import EDIT_LOCK_WAIT, LeadBusy, StaleLead, lead_update
+from leads.services import LeadBusy, StaleLead, lead_update
 from lists.models import LeadList, ListMembership
 from lists.services import list_counts_reconcile
 from penguinleads.tenancy.side_connection import side_connection
+from penguinleads.waiting import EDIT_LOCK_WAIT
 from tests.reliability.helpers import import_command, python_child, write_leads_csv
 
 pytestmark = pytest.mark.tier2

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from imports.models import ImportJob
-from leads.models import Lead, LeadTag
-from leads.services import EDIT_LOCK_WAIT
+from leads.models import Lead, LeadTag, Tag
+from lists.models import LeadList
 from penguinleads.tenancy.side_connection import side_connection
+from penguinleads.waiting import EDIT_LOCK_WAIT
 from tests.factories import LeadFactory, TagFactory
 from tests.leads.helpers import lead_admin_post
 
@@ -172,3 +173,73 @@ def test_the_admin_says_an_import_holds_the_lead_instead_of_failing(importing):
     )
     with schema_context(workspace.schema_name):
         assert Lead.objects.get(pk=lead.pk).first_name != "Typed"
+
+
+# Deleting a tag or a list (a parent of links) waits for the import's link lock the same
+# way: a few seconds, then the page says which import holds it, and nothing is deleted.
+
+
+def _tag_and_list(workspace):
+    with schema_context(workspace.schema_name):
+        tag = TagFactory(name="Churned")
+        lead_list = LeadList.objects.create(name="Q3 outreach")
+    return tag, lead_list
+
+
+def test_pages_refuse_tag_and_list_deletes_while_an_import_writes_links(importing):
+    workspace, client, job, _ = importing
+    tag, lead_list = _tag_and_list(workspace)
+    holder = f"Import #{job.pk} (big-list.csv) is writing tags and list members right now."
+
+    started = time.monotonic()
+    response = client.post(reverse("leads:tag_delete", args=[tag.pk]))
+    assert WAIT_SECONDS <= time.monotonic() - started < WAIT_SECONDS + 3
+    assert response.status_code == 409
+    assert f"{holder} The tag “Churned” was not deleted: try again when the import" in (
+        response.content.decode()
+    )
+
+    with schema_context(workspace.schema_name):
+        other = TagFactory(name="Lost")
+    response = client.post(reverse("leads:tag_merge", args=[tag.pk]), {"target": other.pk})
+    assert response.status_code == 409
+    assert "“Churned” was not merged into “Lost”" in response.content.decode()
+
+    response = client.post(reverse("lists:delete", args=[lead_list.pk]))
+    assert response.status_code == 409
+    assert f"{holder} The list “Q3 outreach” was not deleted" in response.content.decode()
+
+    with schema_context(workspace.schema_name):
+        assert Tag.objects.filter(pk__in=[tag.pk, other.pk]).count() == 2
+        assert LeadList.objects.filter(pk=lead_list.pk).exists()
+
+
+def test_the_admin_refuses_tag_and_list_deletes_with_the_reason(importing):
+    workspace, client, job, _ = importing
+    tag, lead_list = _tag_and_list(workspace)
+
+    response = client.post(
+        reverse("admin:leads_tag_delete", args=[tag.pk]), {"post": "yes"}, follow=True
+    )
+    assert response.redirect_chain[0][0] == reverse("admin:leads_tag_change", args=[tag.pk])
+    assert "The tag “Churned” was not deleted" in response.content.decode()
+
+    # The changelist's delete action: all the selected, or none.
+    with schema_context(workspace.schema_name):
+        spare = TagFactory(name="Archived")  # sorts first: deleted first
+    response = client.post(
+        reverse("admin:leads_tag_changelist"),
+        {"action": "delete_selected", "_selected_action": [spare.pk, tag.pk], "post": "yes"},
+        follow=True,
+    )
+    assert response.redirect_chain[0][0] == reverse("admin:leads_tag_changelist")
+    assert "None of the selected tags was deleted" in response.content.decode()
+
+    response = client.post(
+        reverse("admin:lists_leadlist_delete", args=[lead_list.pk]), {"post": "yes"}, follow=True
+    )
+    assert "The list “Q3 outreach” was not deleted" in response.content.decode()
+
+    with schema_context(workspace.schema_name):
+        assert Tag.objects.filter(pk__in=[tag.pk, spare.pk]).count() == 2
+        assert LeadList.objects.filter(pk=lead_list.pk).exists()

@@ -1,0 +1,86 @@
+"""A person's write waits a moment for a bulk writer, then says why (issue 7).
+
+An import holds the rows of the leads it updates, the list it fills and the
+workspace's link lock (penguinleads.link_keys) until it commits, which at a
+million rows takes minutes. An edit or delete made on a page must not hang
+that long: it waits at most ``EDIT_LOCK_WAIT`` for any lock, then rolls back
+to its savepoint (the caller's transaction stays usable) and raises the
+caller's "busy" error, which names the running import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.contrib import messages
+from django.db import OperationalError, connection, transaction
+from django.shortcuts import redirect
+
+# How long an interactive write waits for a bulk writer's locks before it gives up.
+EDIT_LOCK_WAIT = "3s"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout expiring
+
+
+class WorkspaceBusy(Exception):
+    """A bulk writer (an import, a bulk action) holds what this write needs; it
+    waited ``EDIT_LOCK_WAIT``, wrote nothing, and can be tried again when the
+    writer finishes. ``import_job`` is the running import, when one is."""
+
+    def __init__(self, outcome: str, import_job=None):
+        self.import_job = import_job
+        if import_job is not None:
+            holder = f"Import #{import_job.pk} ({import_job.file_name}) is"
+            retry = "try again when the import has finished"
+        else:
+            holder, retry = "A bulk action is", "try again in a minute"
+        super().__init__(f"{holder} writing tags and list members right now. {outcome}: {retry}.")
+
+
+def running_import():
+    """The most recently started import still running in this workspace, or None."""
+    from imports.models import ImportJob
+
+    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+    return running.order_by("-started_at").first()
+
+
+@contextmanager
+def waiting_briefly(busy: Callable[..., Exception]) -> Iterator[None]:
+    """Run the block waiting at most ``EDIT_LOCK_WAIT`` for any lock, else raise
+    ``busy(running_import())``. Runs in a savepoint."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{EDIT_LOCK_WAIT}'")
+            yield
+            cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise busy(running_import()) from None
+
+
+class TellsWhenBusyAdmin:
+    """ModelAdmin mixin: a ``WorkspaceBusy`` (LeadBusy included) raised by a save
+    or delete becomes an error message on the object's page (or the changelist,
+    for bulk actions) instead of a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._unless_busy(request, object_id, super().changeform_view,
+                                 object_id, form_url, extra_context)  # fmt: skip
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._unless_busy(request, object_id, super().delete_view, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._unless_busy(request, None, super().changelist_view, extra_context)
+
+    def _unless_busy(self, request, object_id, view, *args):
+        try:
+            return view(request, *args)
+        except WorkspaceBusy as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            meta = self.model._meta
+            if object_id is None:
+                return redirect(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+            return redirect(f"admin:{meta.app_label}_{meta.model_name}_change", object_id)
