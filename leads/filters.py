@@ -67,10 +67,16 @@ class LeadFilter(django_filters.FilterSet):
     view = django_filters.ChoiceFilter(
         choices=list(QUICK_VIEWS.items()), method="filter_view", empty_label=None
     )
-    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices, label="Status is")
-    status_not = django_filters.MultipleChoiceFilter(
-        choices=Lead.Status.choices, field_name="status", exclude=True, label="Status is not"
+    # distinct=False: django-filter's multiple-choice default adds SELECT DISTINCT (for
+    # to-many joins); status is a column of the lead, so it only made every status-filtered
+    # page and count de-duplicate whole rows (69 of 88 ms at 1M leads, issue 7).
+    status = django_filters.MultipleChoiceFilter(
+        choices=Lead.Status.choices, distinct=False, label="Status is"
     )
+    status_not = django_filters.MultipleChoiceFilter(
+        choices=Lead.Status.choices, field_name="status", exclude=True, distinct=False,
+        label="Status is not",
+    )  # fmt: skip
     tags_any = django_filters.ModelMultipleChoiceFilter(
         queryset=Tag.objects.all(), method="filter_tags_any", label="Has any of these tags"
     )
