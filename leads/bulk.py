@@ -136,6 +136,7 @@ def _delete(queryset: QuerySet[Lead], params: dict, total: int, *, actor: User |
     return Outcome(changed=leads_delete_set_based(queryset))
 
 
+@transaction.atomic  # all or nothing; and the ON COMMIT DROP id table lives until the end
 def leads_delete_set_based(queryset: QuerySet[Lead]) -> int:
     """Delete the leads of ``queryset`` with explicit SQL in dependency order.
 

@@ -47,9 +47,21 @@ class ListMembershipAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = ["lead_list", "lead"]
 
+    # Members are added and removed by whoever may manage list members (the roles grant
+    # no permission on the link model itself); without this, deleting a lead or a
+    # list with members in the admin was refused for lack of "delete list membership".
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("lists.view_leadlist")
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.has_perm("lists.manage_list_members")
+
     def has_change_permission(self, request, obj=None) -> bool:
         # A membership is added or removed, never edited into another one.
-        return obj is None and super().has_change_permission(request, obj)
+        return obj is None and request.user.has_perm("lists.manage_list_members")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("lists.manage_list_members")
 
     def save_model(self, request, obj, form, change):
         list_add_leads(

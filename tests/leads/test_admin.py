@@ -123,6 +123,32 @@ def test_deleting_a_lead_in_the_admin_is_audited_and_keeps_its_suppression(works
     assert AuditEvent.objects.filter(verb="lead_deleted").count() == 1
 
 
+def test_admins_delete_leads_and_lists_that_have_members_in_the_admin(workspace, client_for):
+    # Memberships are a lead's and a list's own rows: deleting either in the admin must
+    # not be refused for lack of a permission on the link model, which no role has.
+    from lists.models import LeadList, ListMembership
+    from lists.services import list_add_leads
+
+    tag = TagFactory(name="VIP")
+    leads = [LeadFactory(tags=[tag]) for _ in range(3)]
+    kept = LeadList.objects.create(name="Kept")
+    gone = LeadList.objects.create(name="Gone")
+    for lead_list in (kept, gone):
+        list_add_leads(actor=None, lead_list=lead_list, leads=Lead.objects.all())
+    admin = client_for(ADMIN)
+
+    response = admin.post(reverse("admin:leads_lead_delete", args=[leads[0].pk]), {"post": "yes"})
+    assert response.status_code == 302
+    response = admin.post(reverse("admin:lists_leadlist_delete", args=[gone.pk]), {"post": "yes"})
+    assert response.status_code == 302
+
+    assert sorted(Lead.objects.values_list("pk", flat=True)) == [leads[1].pk, leads[2].pk]
+    assert list(LeadList.objects.values_list("name", flat=True)) == ["Kept"]
+    assert ListMembership.objects.filter(lead_list=kept).count() == 2
+    kept.refresh_from_db()
+    assert kept.member_count == 2
+
+
 def test_adding_a_suppression_in_the_admin_suppresses_the_lead(workspace, client_for, users):
     lead = LeadFactory(email="stop@example.com")
     response = client_for(ADMIN).post(

@@ -214,8 +214,8 @@ def test_pages_refuse_tag_and_list_deletes_while_an_import_writes_links(importin
         assert LeadList.objects.filter(pk=lead_list.pk).exists()
 
 
-def test_the_admin_refuses_tag_and_list_deletes_with_the_reason(importing):
-    workspace, client, job, _ = importing
+def test_the_admin_refuses_tag_list_and_bulk_lead_deletes_with_the_reason(importing):
+    workspace, client, job, lead = importing
     tag, lead_list = _tag_and_list(workspace)
 
     response = client.post(
@@ -240,6 +240,14 @@ def test_the_admin_refuses_tag_and_list_deletes_with_the_reason(importing):
     )
     assert "The list “Q3 outreach” was not deleted" in response.content.decode()
 
+    response = client.post(
+        reverse("admin:leads_lead_changelist"),
+        {"action": "delete_selected", "_selected_action": [lead.pk], "post": "yes"},
+        follow=True,
+    )
+    assert "The selected leads were not deleted" in response.content.decode()
+
     with schema_context(workspace.schema_name):
         assert Tag.objects.filter(pk__in=[tag.pk, spare.pk]).count() == 2
         assert LeadList.objects.filter(pk=lead_list.pk).exists()
+        assert Lead.objects.filter(pk=lead.pk).exists()
