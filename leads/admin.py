@@ -34,7 +34,8 @@ from leads.services import (
     suppression_lift,
 )
 from penguinleads.accounts.audit import audit_record
-from penguinleads.waiting import TellsWhenBusyAdmin, WorkspaceBusy, waiting_briefly
+from penguinleads.admin_site import TellsWhenBusyAdmin
+from penguinleads.waiting import WorkspaceBusy, waiting_briefly
 
 
 class EstimatedCountPaginator(Paginator):

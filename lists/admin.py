@@ -8,7 +8,8 @@ from django.db import transaction
 from leads.models import Lead
 from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads, list_create, list_delete, list_remove_leads
-from penguinleads.waiting import TellsWhenBusyAdmin, WorkspaceBusy
+from penguinleads.admin_site import TellsWhenBusyAdmin
+from penguinleads.waiting import WorkspaceBusy
 
 
 @admin.register(LeadList)

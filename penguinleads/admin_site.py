@@ -5,10 +5,13 @@ On a workspace's host it is that workspace's admin, for people holding
 ``accounts.use_admin`` (Owner and Admin): a permission, never a role name.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
 from django.db import connection
+from django.shortcuts import redirect
 from django_tenants.utils import get_public_schema_name
+
+from penguinleads.waiting import WorkspaceBusy
 
 
 def may_use_admin(user) -> bool:
@@ -45,3 +48,29 @@ class PenguinAdminSite(admin.AdminSite):
 
 class PenguinAdminConfig(AdminConfig):
     default_site = "penguinleads.admin_site.PenguinAdminSite"
+
+
+class TellsWhenBusyAdmin:
+    """ModelAdmin mixin: a ``WorkspaceBusy`` (LeadBusy included) raised by a save
+    or delete becomes an error message on the object's page (or the changelist,
+    for bulk actions) instead of a server error."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._unless_busy(request, object_id, super().changeform_view,
+                                 object_id, form_url, extra_context)  # fmt: skip
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._unless_busy(request, object_id, super().delete_view, object_id, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        return self._unless_busy(request, None, super().changelist_view, extra_context)
+
+    def _unless_busy(self, request, object_id, view, *args):
+        try:
+            return view(request, *args)
+        except WorkspaceBusy as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            meta = self.model._meta
+            if object_id is None:
+                return redirect(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+            return redirect(f"admin:{meta.app_label}_{meta.model_name}_change", object_id)

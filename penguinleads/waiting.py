@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from django.contrib import messages
 from django.db import OperationalError, connection, transaction
-from django.shortcuts import redirect
 
 # How long an interactive write waits for a bulk writer's locks before it gives up.
 EDIT_LOCK_WAIT = "3s"
@@ -58,29 +56,3 @@ def waiting_briefly(busy: Callable[..., Exception]) -> Iterator[None]:
         if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         raise busy(running_import()) from None
-
-
-class TellsWhenBusyAdmin:
-    """ModelAdmin mixin: a ``WorkspaceBusy`` (LeadBusy included) raised by a save
-    or delete becomes an error message on the object's page (or the changelist,
-    for bulk actions) instead of a server error."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._unless_busy(request, object_id, super().changeform_view,
-                                 object_id, form_url, extra_context)  # fmt: skip
-
-    def delete_view(self, request, object_id, extra_context=None):
-        return self._unless_busy(request, object_id, super().delete_view, object_id, extra_context)
-
-    def changelist_view(self, request, extra_context=None):
-        return self._unless_busy(request, None, super().changelist_view, extra_context)
-
-    def _unless_busy(self, request, object_id, view, *args):
-        try:
-            return view(request, *args)
-        except WorkspaceBusy as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            meta = self.model._meta
-            if object_id is None:
-                return redirect(f"admin:{meta.app_label}_{meta.model_name}_changelist")
-            return redirect(f"admin:{meta.app_label}_{meta.model_name}_change", object_id)
