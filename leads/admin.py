@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from django.utils.functional import cached_property
 
@@ -35,7 +35,7 @@ from leads.services import (
 )
 from penguinleads.accounts.audit import audit_record
 from penguinleads.admin_site import TellsWhenBusyAdmin
-from penguinleads.waiting import WorkspaceBusy, waiting_briefly
+from penguinleads.waiting import waiting_briefly
 
 
 class EstimatedCountPaginator(Paginator):
@@ -244,8 +244,7 @@ class LeadAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
         lead_delete(actor=request.user, lead=obj)
 
     def delete_queryset(self, request, queryset) -> None:
-        busy = "The selected leads were not deleted"
-        with waiting_briefly(lambda job: WorkspaceBusy(busy, job)):
+        with waiting_briefly("None of the selected leads was deleted"):
             deleted = leads_delete_set_based(queryset)
         audit_record(actor=request.user, verb="leads_deleted", target="admin", count=deleted)
 
@@ -288,13 +287,10 @@ class TagAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
     def delete_model(self, request, obj: Tag) -> None:
         tag_services.tag_delete(actor=request.user, tag=obj)
 
-    @transaction.atomic  # all the selected tags, or none when an import holds them
     def delete_queryset(self, request, queryset) -> None:
-        try:
-            for tag in queryset:
-                tag_services.tag_delete(actor=request.user, tag=tag)
-        except WorkspaceBusy as exc:
-            raise WorkspaceBusy("None of the selected tags was deleted", exc.import_job) from None
+        self.delete_all_or_none(
+            queryset, lambda tag: tag_services.tag_delete(actor=request.user, tag=tag)
+        )
 
 
 # --- Custom fields ----------------------------------------------------------------

@@ -66,26 +66,18 @@ class LeadBusy(WorkspaceBusy):
     edit or delete waited ``EDIT_LOCK_WAIT``, wrote nothing, and can be tried
     again when it finishes. ``import_job`` is the running import, when one is."""
 
-    def __init__(self, lead: Lead, import_job=None, *, deleting: bool = False):
-        self.lead, self.import_job = lead, import_job
-        outcome = "It was not deleted" if deleting else "Your changes were not saved"
-        if import_job is not None:
-            text = (
-                f"This lead is being updated by import #{import_job.pk} ({import_job.file_name})."
-                f" {outcome}: try again when the import has finished."
-            )
-        else:
-            text = (
-                f"This lead is being changed by a bulk action right now. {outcome}: "
-                "try again in a minute."
-            )
-        Exception.__init__(self, text)  # its own wording: the lead, not the workspace
+    def holder(self) -> str:
+        job = self.import_job
+        if job is not None:
+            return f"This lead is being updated by import #{job.pk} ({job.file_name})."
+        return "This lead is being changed by a bulk action right now."
 
 
-def _waiting_briefly(lead: Lead, *, deleting: bool = False):
+def _waiting_briefly(*, deleting: bool = False):
     """Wait at most ``EDIT_LOCK_WAIT`` for the locks of a bulk writer holding the lead,
     its list or its links, else ``LeadBusy`` (penguinleads.waiting)."""
-    return waiting_briefly(lambda job: LeadBusy(lead, job, deleting=deleting))
+    outcome = "It was not deleted" if deleting else "Your changes were not saved"
+    return waiting_briefly(outcome, busy=LeadBusy)
 
 
 def _lock_for_edit(lead: Lead) -> None:
@@ -94,7 +86,7 @@ def _lock_for_edit(lead: Lead) -> None:
     ``FOR NO KEY UPDATE`` is the lock an UPDATE of non-key columns takes, so
     it waits only for real writers of the row. Raises ``LeadBusy``.
     """
-    with _waiting_briefly(lead), connection.cursor() as cursor:
+    with _waiting_briefly(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {Lead._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [lead.pk]
         )
@@ -252,7 +244,7 @@ def lead_delete(*, actor: User | None, lead: Lead) -> None:
     from leads.bulk import leads_delete_set_based
 
     label, pk = str(lead), lead.pk
-    with _waiting_briefly(lead, deleting=True):
+    with _waiting_briefly(deleting=True):
         leads_delete_set_based(Lead.objects.filter(pk=pk))
     audit_record(actor=actor, verb="lead_deleted", target=f"{label} (#{pk})", count=1)
 

@@ -18,7 +18,7 @@ from django.db.models.functions import Lower
 from leads.models import TAG_SEPARATORS, Lead, LeadTag, Tag
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
-from penguinleads.waiting import WorkspaceBusy, waiting_briefly
+from penguinleads.waiting import waiting_briefly
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
 
@@ -101,7 +101,7 @@ def tag_merge(*, actor: User | None, source: Tag, target: Tag) -> int:
     table = LeadTag._meta.db_table
     source_name = source.name
     busy = f"“{source_name}” was not merged into “{target.name}”"
-    with waiting_briefly(lambda job: WorkspaceBusy(busy, job)), connection.cursor() as cursor:
+    with waiting_briefly(busy), connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table} WHERE tag_id = %s", [source.pk])
         held = cursor.fetchone()[0]
         cursor.execute(
@@ -132,7 +132,7 @@ def tag_delete(*, actor: User | None, tag: Tag) -> int:
     """
     label, pk = tag.name, tag.pk
     busy = f"The tag “{label}” was not deleted"
-    with waiting_briefly(lambda job: WorkspaceBusy(busy, job)), connection.cursor() as cursor:
+    with waiting_briefly(busy), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {LeadTag._meta.db_table} WHERE tag_id = %s", [tag.pk])
         removed = cursor.rowcount
         tag.delete()

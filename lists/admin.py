@@ -3,13 +3,11 @@ loads every member), and every add or remove goes through the services so
 member counts stay exact."""
 
 from django.contrib import admin
-from django.db import transaction
 
 from leads.models import Lead
 from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads, list_create, list_delete, list_remove_leads
 from penguinleads.admin_site import TellsWhenBusyAdmin
-from penguinleads.waiting import WorkspaceBusy
 
 
 @admin.register(LeadList)
@@ -29,13 +27,10 @@ class LeadListAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
     def delete_model(self, request, obj):
         list_delete(actor=request.user, lead_list=obj)
 
-    @transaction.atomic  # all the selected lists, or none when an import holds them
     def delete_queryset(self, request, queryset):
-        try:
-            for lead_list in queryset:
-                list_delete(actor=request.user, lead_list=lead_list)
-        except WorkspaceBusy as exc:
-            raise WorkspaceBusy("None of the selected lists was deleted", exc.import_job) from None
+        self.delete_all_or_none(
+            queryset, lambda lead_list: list_delete(actor=request.user, lead_list=lead_list)
+        )
 
 
 @admin.register(ListMembership)

@@ -15,7 +15,7 @@ from leads.models import Lead
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
-from penguinleads.waiting import WorkspaceBusy, waiting_briefly
+from penguinleads.waiting import waiting_briefly
 
 logger = logging.getLogger(__name__)
 LIST = LeadList._meta.db_table
@@ -69,8 +69,7 @@ def list_delete(*, actor: User | None, lead_list: LeadList) -> int:
     ``EDIT_LOCK_WAIT``, then ``WorkspaceBusy``: nothing is deleted.
     """
     label = str(lead_list)
-    busy = f"The list “{label}” was not deleted"
-    with waiting_briefly(lambda job: WorkspaceBusy(busy, job)), connection.cursor() as cursor:
+    with waiting_briefly(f"The list “{label}” was not deleted"), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MEMBERSHIP} WHERE lead_list_id = %s", [lead_list.pk])
         members = cursor.rowcount
         lead_list.delete()

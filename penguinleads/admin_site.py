@@ -7,7 +7,7 @@ On a workspace's host it is that workspace's admin, for people holding
 
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig
-from django.db import connection
+from django.db import connection, transaction
 from django.shortcuts import redirect
 from django_tenants.utils import get_public_schema_name
 
@@ -64,6 +64,19 @@ class TellsWhenBusyAdmin:
 
     def changelist_view(self, request, extra_context=None):
         return self._unless_busy(request, None, super().changelist_view, extra_context)
+
+    def delete_all_or_none(self, queryset, delete) -> None:
+        """``delete`` each selected object (each through its audited service) in one
+        transaction: when a bulk writer holds one of them, none is deleted."""
+        try:
+            with transaction.atomic():
+                for obj in queryset:
+                    delete(obj)
+        except WorkspaceBusy as exc:
+            plural = self.model._meta.verbose_name_plural
+            raise WorkspaceBusy(
+                f"None of the selected {plural} was deleted", exc.import_job
+            ) from None
 
     def _unless_busy(self, request, object_id, view, *args):
         try:

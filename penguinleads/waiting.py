@@ -10,7 +10,7 @@ caller's "busy" error, which names the running import.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import OperationalError, connection, transaction
@@ -23,16 +23,20 @@ LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for lock_timeout expiring
 class WorkspaceBusy(Exception):
     """A bulk writer (an import, a bulk action) holds what this write needs; it
     waited ``EDIT_LOCK_WAIT``, wrote nothing, and can be tried again when the
-    writer finishes. ``import_job`` is the running import, when one is."""
+    writer finishes. ``outcome`` says what did not happen ("The tag “VIP” was
+    not deleted"); ``import_job`` is the running import, when one is."""
 
     def __init__(self, outcome: str, import_job=None):
-        self.import_job = import_job
-        if import_job is not None:
-            holder = f"Import #{import_job.pk} ({import_job.file_name}) is"
-            retry = "try again when the import has finished"
-        else:
-            holder, retry = "A bulk action is", "try again in a minute"
-        super().__init__(f"{holder} writing tags and list members right now. {outcome}: {retry}.")
+        self.outcome, self.import_job = outcome, import_job
+        retry = "try again when the import has finished" if import_job else "try again in a minute"
+        super().__init__(f"{self.holder()} {outcome}: {retry}.")
+
+    def holder(self) -> str:
+        """Who holds the workspace, as a sentence; subclasses name what they wait for."""
+        job = self.import_job
+        if job is not None:
+            return f"Import #{job.pk} ({job.file_name}) is writing tags and list members right now."
+        return "A bulk action is writing tags and list members right now."
 
 
 def running_import():
@@ -44,9 +48,9 @@ def running_import():
 
 
 @contextmanager
-def waiting_briefly(busy: Callable[..., Exception]) -> Iterator[None]:
+def waiting_briefly(outcome: str, *, busy: type[WorkspaceBusy] = WorkspaceBusy) -> Iterator[None]:
     """Run the block waiting at most ``EDIT_LOCK_WAIT`` for any lock, else raise
-    ``busy(running_import())``. Runs in a savepoint."""
+    ``busy(outcome, running_import())``. Runs in a savepoint."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{EDIT_LOCK_WAIT}'")
@@ -55,4 +59,4 @@ def waiting_briefly(busy: Callable[..., Exception]) -> Iterator[None]:
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
-        raise busy(running_import()) from None
+        raise busy(outcome, running_import()) from None

@@ -245,9 +245,41 @@ def test_the_admin_refuses_tag_list_and_bulk_lead_deletes_with_the_reason(import
         {"action": "delete_selected", "_selected_action": [lead.pk], "post": "yes"},
         follow=True,
     )
-    assert "The selected leads were not deleted" in response.content.decode()
+    assert "None of the selected leads was deleted" in response.content.decode()
 
     with schema_context(workspace.schema_name):
         assert Tag.objects.filter(pk__in=[tag.pk, spare.pk]).count() == 2
         assert LeadList.objects.filter(pk=lead_list.pk).exists()
         assert Lead.objects.filter(pk=lead.pk).exists()
+
+
+def test_the_admin_deletes_all_the_selected_lists_or_none(throwaway_workspace):
+    # An import filling "Beta" holds that list's row (memberships_add's list lock), not
+    # the link lock: "Alpha" alone could go, but the selection is deleted whole or not.
+    provisioned = throwaway_workspace()
+    workspace = provisioned.workspace
+    with schema_context(workspace.schema_name):
+        job = ImportJob.objects.create(
+            file_name="beta.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        )
+        alpha, beta = (LeadList.objects.create(name=n) for n in ("Alpha", "Beta"))
+        importer = side_connection()
+        client = Client(HTTP_HOST=workspace.host)
+        client.force_login(provisioned.owner)
+    importer.autocommit = False
+    importer.execute("SELECT 1 FROM lists_leadlist WHERE id = %s FOR UPDATE", [beta.pk])
+    try:
+        response = client.post(
+            reverse("admin:lists_leadlist_changelist"),
+            {"action": "delete_selected", "_selected_action": [alpha.pk, beta.pk], "post": "yes"},
+            follow=True,
+        )
+    finally:
+        importer.rollback()
+        importer.close()
+    assert f"Import #{job.pk} (beta.csv) is writing tags and list members right now. " in (
+        response.content.decode()
+    )
+    assert "None of the selected lead lists was deleted" in response.content.decode()
+    with schema_context(workspace.schema_name):
+        assert LeadList.objects.filter(pk__in=[alpha.pk, beta.pk]).count() == 2
