@@ -4,7 +4,8 @@
   process died: the lock is transaction-scoped and died with it): it is
   marked failed and can be retried. A job ``previewing`` holds no lock, but
   its heartbeat beats every 5,000 rows read: silent past ``STALL_AFTER``, its
-  process died too (a kill during the preview left it there for good).
+  process died too: it goes back to ``mapped`` to be previewed again (a
+  command's job, which confirms itself, fails like a run).
 - Staging tables of jobs that ended, or were left previewed past the
   retention period, are dropped (and orphans with no job at all).
 - Uploaded files and problem-row files past the retention period are
@@ -21,6 +22,7 @@ from django.utils import timezone
 
 from imports import staging
 from imports.models import ImportJob, ImportProgress
+from imports.undo import undos_waiting_for_a_worker
 from penguinleads.tenancy.locks import workspace_bulk_lock_try
 from penguinleads.tenancy.selectors import workspace_settings_current
 
@@ -31,27 +33,42 @@ ENDED = [S.COMPLETED, S.FAILED, S.CANCELLED, S.DRY_RUN, S.UNDONE, S.UNDO_FAILED]
 
 
 def import_jobs_fail_stalled(*, now=None) -> int:
-    """Mark stalled running or previewing jobs failed (undoing: undo_failed); return how many."""
+    """Mark stalled jobs failed (undoing: undo_failed; a wizard's previewing: mapped); how many."""
     now = now or timezone.now()
     candidates = list(
         ImportJob.objects.filter(status__in=[S.RUNNING, S.PREVIEWING, S.UNDOING]).values_list(
-            "pk", "status"
+            "pk", "status", "source"
         )
     )
     if not candidates:
         return 0
+    # An undo whose task still waits in the queue has not stalled: nothing runs it yet.
+    waiting = set(
+        ImportJob.objects.filter(pk__in=undos_waiting_for_a_worker()).values_list("pk", flat=True)
+    )
+    candidates = [c for c in candidates if c[0] not in waiting]
     with transaction.atomic():
         if not workspace_bulk_lock_try():
             return 0  # a writer holds the lock: whatever runs is alive
         beats = dict(
-            ImportProgress.objects.filter(job_id__in=[pk for pk, _ in candidates]).values_list(
+            ImportProgress.objects.filter(job_id__in=[pk for pk, *_ in candidates]).values_list(
                 "job_id", "heartbeat_at"
             )
         )
         failed = 0
-        for pk, status in candidates:
+        for pk, status, source in candidates:
             beat = beats.get(pk)
             if beat and now - beat < STALL_AFTER:
+                continue
+            if status == S.PREVIEWING and source != ImportJob.Source.COMMAND:
+                # Nobody confirmed it yet: back to mapped, to be previewed again. (The command
+                # confirms its own jobs, so its job fails and can be retried like a run.)
+                failed += ImportJob.objects.filter(pk=pk, status=status).update(
+                    status=S.MAPPED,
+                    error="The preview stopped unexpectedly (its process ended). Preview again.",
+                    cancel_requested=False,
+                    updated_at=now,
+                )
                 continue
             to = S.UNDO_FAILED if status == S.UNDOING else S.FAILED
             failed += ImportJob.objects.filter(pk=pk, status=status).update(

@@ -30,6 +30,20 @@ def test_a_running_job_with_a_stale_heartbeat_and_a_free_lock_is_failed(workspac
     assert alive.status == "running"
 
 
+def test_a_stalled_wizard_preview_goes_back_to_mapped_and_a_stalled_command_preview_fails(
+    workspace,
+):
+    wizard, command = job("previewing"), job("previewing", source="command")
+    old = timezone.now() - timedelta(minutes=10)
+    for stalled in (wizard, command):
+        ImportProgress.objects.create(job_id=stalled.pk, heartbeat_at=old)
+    assert import_jobs_fail_stalled() == 2
+    wizard.refresh_from_db(), command.refresh_from_db()
+    # Nobody confirmed the wizard's job: it can be previewed again, never run by a retry.
+    assert wizard.status == "mapped" and "Preview again" in wizard.error
+    assert command.status == "failed" and "run it again" in command.error
+
+
 def test_staging_tables_of_ended_jobs_and_orphans_are_dropped(workspace):
     done, previewed = job("completed"), job("previewed")
     for pk in (done.pk, previewed.pk, 987654):
