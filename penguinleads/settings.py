@@ -159,9 +159,14 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7)
-# Sign-in throttling: this many failures per email (or per address) in the window.
+# Sign-in throttling: at most this many failed password checks per email, and per client
+# address, in the window (each check reserves its slot first).
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+# Password-reset emails: at most this many per address, and per client address, in the window.
+PASSWORD_RESET_EMAIL_LIMIT = env_int("PASSWORD_RESET_EMAIL_LIMIT", 3)
+PASSWORD_RESET_CLIENT_LIMIT = env_int("PASSWORD_RESET_CLIENT_LIMIT", 10)
+PASSWORD_RESET_LIMIT_WINDOW = env_int("PASSWORD_RESET_LIMIT_WINDOW", 60 * 60)
 
 # --- Cache: a database table, so every web and worker process shares it ----
 CACHES = {

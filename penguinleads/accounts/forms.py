@@ -11,7 +11,12 @@ def client_ip(request) -> str:
 
 
 class SignInForm(AuthenticationForm):
-    """Email and password, throttled after repeated failures."""
+    """Email and password; a password is checked only within the sign-in limits.
+
+    The slot is taken before ``authenticate()`` (``throttle.signin_slot_take``),
+    so guesses fired at once cannot all slip under the limit: beyond it the
+    answer is "too many failed sign-ins" and the password is not looked at.
+    """
 
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
@@ -25,20 +30,19 @@ class SignInForm(AuthenticationForm):
     }
 
     def clean(self):
-        email = self.cleaned_data.get("username") or ""
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not (email and password):
+            return super().clean()  # no password is checked; the field errors say why
         ip = client_ip(self.request)
-        if throttle.is_locked(email, ip):
+        if not throttle.signin_slot_take(email=email, ip=ip):
             raise forms.ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
                 params={"minutes": max(1, settings.LOGIN_FAILURE_WINDOW // 60)},
             )
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            throttle.record_failure(email, ip)
-            raise
-        throttle.clear(email, ip)
+        cleaned = super().clean()  # a wrong password raises here and its slot stays taken
+        throttle.signin_succeeded(email=email, ip=ip)
         return cleaned
 
 

@@ -1,4 +1,4 @@
-"""Team, invitations, notifications and the audit log.
+"""Team, invitations, password reset, notifications and the audit log.
 
 Thin views: permission, form, one service call, message, redirect. The
 rules (who may grant Owner, the last Owner, duplicate emails) live in
@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +27,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import push_url
 
-from penguinleads.accounts import notifications, selectors, services
-from penguinleads.accounts.forms import InvitationAcceptForm, InviteForm, RoleForm
+from penguinleads.accounts import notifications, selectors, services, throttle
+from penguinleads.accounts.forms import InvitationAcceptForm, InviteForm, RoleForm, client_ip
 from penguinleads.accounts.models import Invitation, Notification, User
 from penguinleads.querystrings import clean_query, query_with
 from penguinleads.tenancy.roles import OWNER
@@ -226,6 +227,38 @@ def _invitation_invalid(request: HttpRequest, problem: str, *, status: int) -> H
         {"problem": problem, "message": message},
         status=status,
     )
+
+
+# --- Password reset ----------------------------------------------------------
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Django's "email me a link", limited per address and per client.
+
+    Beyond ``PASSWORD_RESET_EMAIL_LIMIT`` requests for one address, or
+    ``PASSWORD_RESET_CLIENT_LIMIT`` from one client, in
+    ``PASSWORD_RESET_LIMIT_WINDOW`` seconds, no email is sent; the answer is
+    the same "check your email" redirect as ever, known address or not, so
+    neither the limit nor the answer tells whether an account uses it.
+    """
+
+    def form_valid(self, form):
+        if throttle.reset_request_allowed(
+            email=form.cleaned_data["email"], ip=client_ip(self.request)
+        ):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's "choose a new password"; a completed reset lifts the sign-in lock
+    of that person's email and of the client completing it, as the lockout
+    message promises."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        throttle.signin_unlock(email=form.user.email, ip=client_ip(self.request))
+        return response
 
 
 # --- Notifications -----------------------------------------------------------

@@ -9,11 +9,14 @@ tables first go back to alpha with ``in_alpha``.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db import connection
+from django.http import HttpResponse
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -21,12 +24,15 @@ from penguinleads.accounts.models import AuditEvent, User
 from penguinleads.tenancy.models import WorkspaceSettings
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
 from penguinleads.tenancy.services import workspace_set_active
+from penguinleads.tenancy.tasks import workspace_maintenance
 from tests.conftest import PASSWORD, host_client, role_email
 
 LOGIN = "/accounts/login/"
 WRONG_PASSWORD = "not-the-password-at-all"
 INVALID_LOGIN = "That email and password do not match"
 THROTTLED = "Too many failed sign-ins"
+NEW_PASSWORD = "icebergs-drift-slowly-south-7"
+RESET_LINK = re.compile(r"http://alpha\.localhost/accounts/reset/[^/\s]+/[^/\s]+/")
 
 
 @contextmanager
@@ -38,6 +44,11 @@ def in_alpha():
 def sign_in(client: Client, email: str, password: str = PASSWORD, **extra):
     """POST the sign-in form like a browser would (the test client skips CSRF checks)."""
     return client.post(LOGIN, {"username": email, "password": password, **extra})
+
+
+def client_from(address: str) -> Client:
+    """A browser on alpha's host connecting from ``address``."""
+    return Client(HTTP_HOST="alpha.localhost", REMOTE_ADDR=address)
 
 
 def is_signed_in(client: Client) -> bool:
@@ -178,20 +189,158 @@ def test_sign_in_is_refused_after_too_many_failures_even_with_the_right_password
     assert not is_signed_in(anon_client)
 
 
-def test_sign_in_failure_counts_live_in_the_shared_database_cache(anon_client, users):
-    sign_in(anon_client, users[VIEWER].email, WRONG_PASSWORD)
-
-    # The cache is a table every web process shares, so the lock holds
-    # across processes; keys carry the workspace's schema.
+def throttle_rows(schema: str = "alpha") -> list[tuple[str, int]]:
+    """(bucket, hits) of the sign-in and reset counters of ``schema``, by bucket."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT cache_key FROM public.penguinleads_cache WHERE cache_key LIKE %s",
-            ["alpha:%signin-fail:%"],
+            "SELECT bucket, hits FROM public.penguinleads_throttle"
+            " WHERE schema_name = %s ORDER BY bucket",
+            [schema],
         )
-        keys = sorted(row[0] for row in cursor.fetchall())
-    assert len(keys) == 2
-    assert ":signin-fail:email:" in keys[0]
-    assert keys[1].endswith(":signin-fail:ip:127.0.0.1")
+        return cursor.fetchall()
+
+
+def reset_password(client: Client, email: str, new_password: str, mailbox) -> HttpResponse:
+    """Ask for a reset link for ``email``, follow the newest one emailed and choose
+    ``new_password``; returns the final POST's response."""
+    client.post("/accounts/password-reset/", {"email": email})
+    link = RESET_LINK.search(mailbox[-1].body).group(0).removeprefix("http://alpha.localhost")
+    form_url = client.get(link)["Location"]  # Django swaps the token into the session
+    return client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+
+
+def test_sign_in_counts_live_in_one_table_every_process_shares(anon_client, users):
+    sign_in(anon_client, users[VIEWER].email, WRONG_PASSWORD)
+
+    # A table in public that every web process reads and writes, so the lock
+    # holds across processes; each row names the workspace it counts for.
+    rows = throttle_rows()
+    assert [bucket.rsplit(":", 1)[0] for bucket, _ in rows] == ["signin:client", "signin:email"]
+    assert rows[0] == ("signin:client:127.0.0.1", 1)
+    assert rows[1][1] == 1
+    assert users[VIEWER].email not in rows[1][0]  # addresses are stored hashed
+    assert throttle_rows("beta") == []
+
+
+def test_a_locked_sign_in_checks_no_password(anon_client, users):
+    checked = []
+
+    def count(sender, **kwargs):
+        checked.append(kwargs["credentials"]["username"])
+
+    user_login_failed.connect(count)
+    try:
+        for _ in range(settings.LOGIN_FAILURE_LIMIT + 3):
+            sign_in(anon_client, users[VIEWER].email, WRONG_PASSWORD)
+    finally:
+        user_login_failed.disconnect(count)
+
+    assert len(checked) == settings.LOGIN_FAILURE_LIMIT
+
+
+def test_a_successful_sign_in_starts_the_email_count_over(anon_client, users):
+    email = users[VIEWER].email
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        sign_in(anon_client, email, WRONG_PASSWORD)
+    assert sign_in(anon_client, email).status_code == 302
+    anon_client.logout()
+
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        sign_in(client_from("10.0.0.9"), email, WRONG_PASSWORD)
+
+    # The email's count started over: four more failures (from elsewhere) do not lock it.
+    assert sign_in(anon_client, email).status_code == 302
+
+
+def test_successful_sign_ins_do_not_lock_out_a_shared_network(anon_client, users):
+    # An office behind one address: people signing in all morning are not "failures".
+    for _ in range(settings.LOGIN_FAILURE_LIMIT + 2):
+        for role in (OWNER, MEMBER):
+            client = Client(HTTP_HOST="alpha.localhost")
+            assert sign_in(client, users[role].email).status_code == 302
+
+    assert throttle_rows()[0] == ("signin:client:127.0.0.1", 0)
+
+
+def test_a_success_does_not_unlock_a_client_spraying_other_addresses(anon_client, users):
+    for n in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(anon_client, f"nobody{n}@alpha.example", WRONG_PASSWORD)
+        if n == 2:  # the sprayer's own account, signed in midway
+            assert sign_in(client_from("127.0.0.1"), users[MEMBER].email).status_code == 302
+
+    response = sign_in(anon_client, users[OWNER].email)
+
+    assert THROTTLED in response.content.decode()
+
+
+def test_a_spelling_the_account_lookup_accepts_shares_the_lock(workspace):
+    # PostgreSQL's UPPER() maps the dotless "ı" to "I": both spellings sign the person in.
+    User.objects.create_user("pi@digital.example", PASSWORD)
+    assert sign_in(Client(HTTP_HOST="alpha.localhost"), "pi@dıgital.example").status_code == 302
+    for n in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(client_from(f"10.0.1.{n}"), "pi@digital.example", WRONG_PASSWORD)
+
+    response = sign_in(client_from("10.0.2.1"), "pi@dıgital.example")
+
+    assert THROTTLED in response.content.decode()
+
+
+def test_an_email_locked_in_one_workspace_signs_in_to_another(anon_client, other_workspace, users):
+    email = users[VIEWER].email
+    with schema_context("beta"):
+        User.objects.create_user(email, PASSWORD)  # the same person, with a beta account too
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(anon_client, email, WRONG_PASSWORD)
+    assert THROTTLED in sign_in(anon_client, email).content.decode()
+
+    response = sign_in(host_client(other_workspace), email)
+
+    assert response.status_code == 302
+
+
+def test_a_completed_password_reset_lifts_the_lock_as_the_message_promises(
+    anon_client, users, mailoutbox
+):
+    email = users[VIEWER].email
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(anon_client, email, WRONG_PASSWORD)
+    locked = sign_in(anon_client, email).content.decode()
+    assert "or reset your password" in locked
+    # The same client failed each time: its own lock is full too.
+    assert THROTTLED in sign_in(anon_client, users[OWNER].email).content.decode()
+
+    done = reset_password(anon_client, email, NEW_PASSWORD, mailoutbox)
+    assert done["Location"] == "/accounts/reset/done/"
+
+    response = sign_in(anon_client, email, NEW_PASSWORD)
+    assert response.status_code == 302
+    assert is_signed_in(anon_client)
+
+
+def test_a_password_reset_lifts_only_its_own_email_lock(anon_client, users, mailoutbox):
+    attacker = client_from("10.6.6.6")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(attacker, users[OWNER].email, WRONG_PASSWORD)
+
+    reset_password(anon_client, users[MEMBER].email, NEW_PASSWORD, mailoutbox)
+
+    # The attacker's client and the Owner's email stay locked.
+    assert THROTTLED in sign_in(attacker, users[MEMBER].email, NEW_PASSWORD).content.decode()
+    assert THROTTLED in sign_in(anon_client, users[OWNER].email).content.decode()
+
+
+def test_expired_counters_are_deleted_by_workspace_maintenance(anon_client, users, workspace):
+    sign_in(anon_client, users[VIEWER].email, WRONG_PASSWORD)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE public.penguinleads_throttle SET expires = now() - interval '1 second'"
+            " WHERE bucket LIKE 'signin:email:%%'"
+        )
+
+    counts = workspace_maintenance(schema_name=workspace.schema_name)
+
+    assert counts["throttle_counters_expired"] == 1
+    assert [bucket for bucket, _ in throttle_rows()] == ["signin:client:127.0.0.1"]
 
 
 # --- Workspace settings (Owner only) --------------------------------------------------------------
