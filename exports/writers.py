@@ -6,7 +6,9 @@ row (XLSX: the first ``WIDTH_SAMPLE_ROWS``, to size the columns) in memory.
 
 Formula neutralisation (DESIGN §7), CSV and XLSX only: a value whose first
 character after any leading apostrophes is ``=``, ``+``, ``-``, ``@``, tab or
-carriage return gets one more leading ``'``. That is the exact inverse of
+carriage return gets one more leading ``'``, decided on the text the file will
+hold: XLSX drops the control characters it cannot store first, CSV holds every
+character (so drops none). That is the exact inverse of
 ``imports.reading.unquote_formula``, which drops one leading ``'`` under the
 same condition: ``=1+1`` → ``'=1+1`` → ``=1+1`` and ``'=x`` → ``''=x`` →
 ``'=x``. XLSX cells are, in addition, always typed as strings, so nothing is
@@ -145,8 +147,9 @@ def write_json(
 
 
 def _xlsx_text(text: str) -> str:
-    # Control characters other than tab/CR/LF cannot be stored in XLSX at all.
-    return ILLEGAL_CHARACTERS_RE.sub("", neutralise(text))[:XLSX_MAX_CELL]
+    # Control characters other than tab/CR/LF cannot be stored in XLSX at all. They go
+    # first: what the cell will hold decides, or "\x01=1+1" would become "=1+1".
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))[:XLSX_MAX_CELL]
 
 
 class _XlsxSheets:

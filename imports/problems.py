@@ -13,6 +13,8 @@ Cells are written as the import reads them, with export's formula
 neutralisation (DESIGN §7): a cell starting with ``=``, ``+``, ``-``, ``@``,
 tab or carriage return gets a leading ``'``, which the import drops again. So
 the file is safe to open in a spreadsheet and imports back to the same values.
+The header row and the Problem column (which names columns) are neutralised
+the same way: a spreadsheet evaluates them like any other cell.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def problem_text(error: str | None, warnings) -> str:
     return "; ".join(parts)
 
 
+def _cell(text: str) -> str:
+    # What the import reads from a cell, written so that it reads the same.
+    return neutralise(unquote_formula(text))
+
+
 def problems_write(job: ImportJob) -> str:
     """Write the job's problem rows to private storage; return the path ("" when none).
 
@@ -68,7 +75,7 @@ def problems_write(job: ImportJob) -> str:
     with tempfile.TemporaryFile() as tmp:
         text = io.TextIOWrapper(tmp, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
-        writer.writerow([*job.profile.get("headers", []), PROBLEM_HEADER])
+        writer.writerow([*map(_cell, job.profile.get("headers", [])), PROBLEM_HEADER])
         with transaction.atomic(), connection.cursor() as django_cursor:
             # A named (server-side) cursor on the same session, so the search_path
             # django-tenants set applies and rows arrive BATCH at a time.
@@ -77,9 +84,8 @@ def problems_write(job: ImportJob) -> str:
                 cursor.itersize = BATCH
                 cursor.execute(query)
                 for _row_no, error, warnings, raw in cursor:
-                    # What the import reads from each cell, written so it reads the same.
-                    cells = [neutralise(unquote_formula(cell or "")) for cell in raw]
-                    writer.writerow([*cells, problem_text(error, warnings)])
+                    cells = [_cell(cell or "") for cell in raw]
+                    writer.writerow([*cells, neutralise(problem_text(error, warnings))])
                     written += 1
         text.flush()
         text.detach()

@@ -14,6 +14,7 @@ from imports.views.common import EDITABLE, RUN, RUNNING, VIEW, WIZARD, S, job_or
 from imports.views.report import import_report
 from imports.views.run import import_run_page
 from imports.views.upload import import_profile
+from penguinleads.pagination import requested_page
 
 PER_PAGE = 25
 
@@ -26,7 +27,7 @@ def import_job_list(request: HttpRequest) -> HttpResponse:
     jobs = ImportJob.objects.select_related("created_by", "lead_list").defer(
         "profile", "mapping", "undo_report"
     )
-    page = Paginator(jobs, PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(jobs, PER_PAGE).get_page(requested_page(request.GET.get("page")))
     return render(request, "imports/importjob_list.html", {"page": page})
 
 

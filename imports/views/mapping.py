@@ -17,6 +17,7 @@ from imports.saved_mappings import saved_mapping_delete
 from imports.services import TransitionRefused, auto_mapping, import_job_map
 from imports.views.common import EDITABLE, RUN, job_or_404, wizard_context
 from leads.models import CustomField
+from penguinleads.pagination import requested_page
 
 MANAGE_FIELDS = "leads.manage_custom_fields"
 SAMPLES_SHOWN = 3
@@ -120,7 +121,7 @@ def _mapped_pairs(saved: SavedMapping, labels: dict[str, str]) -> list[tuple[str
 def saved_mapping_list(request: HttpRequest) -> HttpResponse:
     """Mappings remembered for files with the same headers, most recently used first."""
     page = Paginator(SavedMapping.objects.select_related("created_by"), 25).get_page(
-        request.GET.get("page")
+        requested_page(request.GET.get("page"))
     )
     labels = {f.key: f.label for f in CustomField.objects.all()}
     rows = [(saved, _mapped_pairs(saved, labels)) for saved in page.object_list]

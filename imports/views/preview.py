@@ -26,6 +26,7 @@ from imports.views.common import RUN, VIEW, S, job_or_404, wizard_context
 from imports.views.options import preview_pending
 from leads.models import CustomField
 from penguinleads.accounts.models import User
+from penguinleads.pagination import offset_page, requested_page
 
 PER_PAGE = 50
 # (tab, label, the count it shows, what the rows are)
@@ -38,9 +39,8 @@ TABS = [
 ]
 
 
-def _tab_rows(job, tab: str, offset: int) -> list:
+def _tab_rows(job, tab: str, offset: int, limit: int) -> list:
     plan = plan_for(job)
-    limit = PER_PAGE + 1  # one more tells whether there is a next page
     if tab == "invalid":
         return invalid_rows_detail(job, offset=offset, limit=limit)
     if tab == "warnings":
@@ -101,11 +101,11 @@ def readable_updates(rows: list[tuple]) -> list[tuple]:
     return out
 
 
-def _page_number(raw: str | None) -> int:
-    try:
-        return max(1, min(int(raw or 1), 100_000))
-    except ValueError:
-        return 1
+def _tab_total(job, tab: str, tabs: list[tuple[str, str, int]]) -> int:
+    """How many rows ``tab`` lists (asked only for a page past its end)."""
+    if tab == "warnings":  # a row with several warnings is listed once per warning
+        return sum(n for _column, _reason, n in preview_selectors.warning_groups(plan_for(job)))
+    return next(n for key, _, n in tabs if key == tab)
 
 
 def _tab_context(job, request: HttpRequest) -> dict:
@@ -115,15 +115,19 @@ def _tab_context(job, request: HttpRequest) -> dict:
     # Opening the page shows the first tab with something in it.
     tab = requested if requested in {t[0] for t in tabs} else None
     tab = tab or next((key for key, _, n in tabs if n), "invalid")
-    page = _page_number(request.GET.get("page"))
-    rows = _tab_rows(job, tab, (page - 1) * PER_PAGE)
+    paged = offset_page(
+        lambda offset, limit: _tab_rows(job, tab, offset, limit),
+        page=requested_page(request.GET.get("page")),
+        per_page=PER_PAGE,
+        total=lambda: _tab_total(job, tab, tabs),
+    )
     return {
         "tabs": tabs,
         "tab": tab,
-        "page": page,
-        "rows": rows[:PER_PAGE],
-        "has_next": len(rows) > PER_PAGE,
-        "first_row_index": (page - 1) * PER_PAGE + 1,
+        "page": paged.number,
+        "rows": paged.rows,
+        "has_next": paged.has_next,
+        "first_row_index": paged.offset + 1,
     }
 
 

@@ -12,6 +12,9 @@ them, to know whether a next page exists; no ``COUNT(*)`` the way Django's
 Paginator would issue), one for their tags, and one capped count (at most
 ``COUNT_CAP`` + 1 rows read). Only when nothing matches does it ask whether
 ``base`` holds any lead at all, to tell "no leads yet" from "no match".
+A page past the end shows the last page: the rows are fetched once more,
+after one exact count when the match is larger than the cap (the OFFSET
+that found the page empty had already read the whole match).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from django.utils.formats import date_format
 from leads.filters import DEFAULT_SORT, QUICK_VIEWS, SORTS, LeadFilter, active_filter_count
 from leads.models import Lead
 from leads.preferences import user_columns
-from leads.selectors import CappedCount, lead_count, lead_filter, lead_list
+from leads.selectors import CappedCount, lead_count, lead_count_exact, lead_filter, lead_list
+from penguinleads.pagination import offset_page, requested_page
 from penguinleads.querystrings import clean_query, query_with
 
 PAGE_SIZE = 50
@@ -205,13 +209,6 @@ def filter_groups(filterset: LeadFilter) -> list[dict]:
     return groups
 
 
-def _page_number(params: QueryDict) -> int:
-    try:
-        return max(1, int(params.get("page", 1)))
-    except (TypeError, ValueError):
-        return 1
-
-
 def lead_table_context(
     request: HttpRequest, *, url: str, base: QuerySet[Lead] | None = None
 ) -> dict:
@@ -241,13 +238,15 @@ def lead_table_context(
     filterset = lead_filter(params=params, base=base)
     queryset = lead_list(params=params, base=base)
 
-    page = _page_number(params)
-    offset = (page - 1) * PAGE_SIZE
-    # One row more than a page says whether there is a next page, without counting.
-    leads = list(queryset[offset : offset + PAGE_SIZE + 1])
-    has_next = len(leads) > PAGE_SIZE
-    leads = leads[:PAGE_SIZE]
     count: CappedCount = lead_count(queryset)
+    paged = offset_page(
+        lambda offset, limit: queryset[offset : offset + limit],
+        page=requested_page(params.get("page")),
+        per_page=PAGE_SIZE,
+        # Past the end of a match larger than the cap: one exact count finds the last page.
+        total=lambda: count.value if count.exact else lead_count_exact(queryset),
+    )
+    page, offset, leads = paged.number, paged.offset, paged.rows
 
     all_optional = optional_columns(filterset)
     chosen = set(user_columns(request.user))
@@ -285,7 +284,7 @@ def lead_table_context(
         "count": count,
         "page": page,
         "has_prev": page > 1,
-        "has_next": has_next,
+        "has_next": paged.has_next,
         "prev_query": query_with(params, page=page - 1 if page > 2 else None),
         "next_query": query_with(params, page=page + 1),
         "first_query": query_with(params, page=None),

@@ -132,6 +132,27 @@ def test_xlsx_drops_control_characters_that_a_workbook_cannot_hold():
     assert load(stream)["Leads"]["B2"].value == "Bell Corp"
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("\x01=1+1", "'=1+1"), ("\x02\x03@SUM(1)", "'@SUM(1)"), ("'\x01=x", "''=x")],
+)
+def test_xlsx_drops_control_characters_before_deciding_whether_a_value_is_a_formula(value, shown):
+    title = ExportField(key="job_title", header="\x01=HDR()", source="job_title", group="lead")
+    fields = [*FIELDS[:2], title]
+    stream = io.BytesIO()
+    write_export(stream, file_format="xlsx", fields=fields, rows=[("a@example.com", value, "")])
+    sheet = load(stream)["Leads"]
+    assert sheet["B2"].value == shown and sheet["B2"].data_type == "s"
+    assert sheet["C1"].value == "'=HDR()"
+    assert unquote_formula(shown) == value.replace("\x01", "").replace("\x02\x03", "")
+
+
+def test_csv_holds_control_characters_so_they_are_kept_and_decide_nothing():
+    stream = io.BytesIO()
+    write_export(stream, file_format="csv", fields=FIELDS, rows=rows_of(["\x01=1+1", "=\x01"]))
+    assert [r["Company"] for r in read_csv(stream.getvalue())] == ["\x01=1+1", "'=\x01"]
+
+
 def test_an_empty_xlsx_export_still_has_its_header():
     stream = io.BytesIO()
     assert write_export(stream, file_format="xlsx", fields=FIELDS, rows=[]) == 0

@@ -113,6 +113,24 @@ def test_an_import_without_problems_has_no_download(workspace, client_for, seats
     assert 'data-testid="download-problems"' not in page
 
 
+def test_headers_and_problem_texts_are_neutralised_like_cells(workspace, client_for, seats):
+    client = client_for(MEMBER)
+    text = "@Email,=HDR(),-Seats,'=Quoted\nnot-an-email,x,4,y\nbob@example.com,Bob,lots,z\n"
+    assert upload(client, text).status_code == 302
+    job = last_job()
+    assert job.profile["headers"] == ["@Email", "=HDR()", "-Seats", "'=Quoted"]
+    targets = {"target_0": "email", "target_1": "first_name", "target_2": "cf:seats"}
+    targets["target_3"] = "ignore"
+    assert client.post(reverse("imports:mapping", args=[job.pk]), targets).status_code == 302
+    client.post(reverse("imports:options", args=[job.pk]), options_post())
+    job.refresh_from_db()
+    rows = download(client, job)
+    # A header already quoted is written as it was: the cells' rule, applied to what was read.
+    assert rows[0] == ["'@Email", "'=HDR()", "'-Seats", "'=Quoted", "Problem"]
+    # The Problem column names the column, so it can start like a formula too.
+    assert rows[1][4].startswith("'@Email: ") and rows[2][4].startswith("'-Seats: ")
+
+
 @pytest.mark.parametrize(
     ("value", "written"),
     [("=1+1", "'=1+1"), ("+33 6", "'+33 6"), ("-x", "'-x"), ("@a", "'@a"), ("\tt", "'\tt"),

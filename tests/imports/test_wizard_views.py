@@ -402,6 +402,30 @@ def test_each_preview_tab_lists_its_rows_and_htmx_gets_only_the_panel(
     assert body.lstrip().startswith('<div class="card pl-tab-panel" id="preview-tabs"')
 
 
+@pytest.mark.parametrize("page", ["9", "200000000000000000"])
+@pytest.mark.parametrize(("tab", "last_lines"), [("warnings", 10), ("invalid", 5)])
+def test_a_preview_page_past_the_end_of_a_tab_shows_its_last_page(
+    workspace, client_for, page, tab, last_lines
+):
+    CustomFieldFactory(key="seats", label="Seats", field_type="number")
+    CustomFieldFactory(key="desks", label="Desks", field_type="number")
+    # 30 rows with two warnings each (60 lines on the warnings tab), 55 invalid rows.
+    text = "Email,Seats,Desks\n" + "".join(f"p{i:02}@example.com,lots,many\n" for i in range(30))
+    text += "".join(f"bad{i:02},,\n" for i in range(55))
+    client = client_for(MEMBER)
+    assert upload(client, text).status_code == 302
+    job = last_job()
+    targets = {"target_0": "email", "target_1": "cf:seats", "target_2": "cf:desks"}
+    assert client.post(reverse("imports:mapping", args=[job.pk]), targets).status_code == 302
+    client.post(reverse("imports:options", args=[job.pk]), options_post())
+    url = reverse("imports:preview", args=[job.pk])
+    response = client.get(url, {"tab": tab, "page": page}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert len(re.findall(r'<tr><td class="text-secondary pl-num">', body)) == last_lines
+    assert "Page 2, 50 a page" in body and 'rel="next"' not in body
+
+
 def test_the_updates_tab_shows_old_and_new_values(workspace, client_for):
     LeadFactory(email="known@acme.example", first_name="", company="Old Co")
     client = client_for(MEMBER)
@@ -576,6 +600,18 @@ def test_the_history_is_paginated(workspace, client_for):
     first = client.get(reverse("imports:list")).content.decode()
     second = client.get(reverse("imports:list") + "?page=2").content.decode()
     assert first.count("data-job=") == 25 and second.count("data-job=") == 5
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"), [("-1", 25), ("abc", 25), ("0", 25), ("200000000000000000", 5)]
+)
+def test_a_history_page_that_is_no_page_is_the_first_and_one_past_the_end_the_last(
+    workspace, client_for, page, shown
+):
+    ImportJob.objects.bulk_create(ImportJob(file_name=f"f{i}.csv") for i in range(30))
+    response = client_for(VIEWER).get(reverse("imports:list"), {"page": page})
+    assert response.status_code == 200
+    assert response.content.decode().count("data-job=") == shown
 
 
 # --- The Django admin hands over to the wizard -------------------------------------

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tenants.utils import schema_context
@@ -302,10 +303,82 @@ def test_a_large_match_shows_a_capped_count(workspace, owner_client, monkeypatch
     assert re.search(r'data-testid="lead-count">3\+<', html)
 
 
-def test_a_page_past_the_end_offers_the_first_page(workspace, owner_client):
-    LeadFactory()
-    html = owner_client.get(LIST, {"page": 9}).content.decode()
-    assert "No leads on this page" in html
+@pytest.fixture
+def production_client(settings, workspace, users):
+    """The Owner's client under production settings: an error is a 500 page, not a traceback."""
+    settings.DEBUG = False
+    client = Client(HTTP_HOST=workspace.host, raise_request_exception=False)
+    client.force_login(users[OWNER])
+    return client
+
+
+def hundred_and_twenty_leads() -> None:
+    Lead.objects.bulk_create(
+        Lead(email=f"p{i:03}@example.com", email_key=f"p{i:03}@example.com") for i in range(120)
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "first_email"),
+    [
+        ("9", "p100@example.com"),  # past the last: the last page
+        ("200000000000000000", "p100@example.com"),  # past PostgreSQL's bigint OFFSET
+        ("9" * 5000, "p100@example.com"),  # past what int() parses
+        ("abc", "p000@example.com"),  # not a number: the first page
+        ("-3", "p000@example.com"),
+        ("0", "p000@example.com"),
+        ("2.5", "p000@example.com"),
+    ],
+)
+def test_any_page_number_shows_a_page_past_the_end_the_last(
+    workspace, production_client, page, first_email
+):
+    hundred_and_twenty_leads()
+    response = production_client.get(LIST, {"sort": "email", "page": page})
+    assert response.status_code == 200
+    assert emails_on_page(response)[0] == first_email
+    if first_email == "p100@example.com":
+        assert 'aria-current="page"><span class="page-link">3</span>' in response.content.decode()
+
+
+def test_a_page_past_the_end_tells_htmx_the_page_it_shows(workspace, owner_client):
+    hundred_and_twenty_leads()
+    response = owner_client.get(
+        LIST, {"sort": "email", "page": "200000000000000000"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert emails_on_page(response) == [f"p{i:03}@example.com" for i in range(100, 120)]
+    assert parse_qs(urlsplit(response["HX-Push-Url"]).query)["page"] == ["3"]
+
+
+def test_past_the_end_of_a_match_beyond_the_capped_count_shows_the_last_page(
+    workspace, owner_client, monkeypatch
+):
+    from leads import selectors
+
+    # The capped count cannot say where the last page is: one exact count does.
+    monkeypatch.setattr(selectors.lead_count, "__kwdefaults__", {"cap": 60})
+    hundred_and_twenty_leads()
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get(LIST, {"sort": "email", "page": 9})
+    assert emails_on_page(response) == [f"p{i:03}@example.com" for i in range(100, 120)]
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "leads_" in q["sql"]]
+    assert len(counts) == 2 and "LIMIT 61" in counts[0] and "LIMIT" not in counts[1]
+    # A page inside the match never counts exactly.
+    with CaptureQueriesContext(connection) as queries:
+        owner_client.get(LIST, {"sort": "email", "page": 2})
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "leads_" in q["sql"]]
+    assert len(counts) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["&".join(["x=1"] * 2000), "&".join(f"x{i}=1" for i in range(2000))],
+    ids=["repeated", "distinct"],
+)
+def test_thousands_of_query_parameters_are_a_bad_request(workspace, production_client, query):
+    response = production_client.get(f"{LIST}?{query}")
+    assert response.status_code == 400
 
 
 # --- Columns ----------------------------------------------------------------------

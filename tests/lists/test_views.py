@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
 from leads.models import Lead
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.models import User
-from penguinleads.tenancy.roles import ADMIN, MEMBER, VIEWER
+from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
 from tests.conftest import PASSWORD, host_client
 from tests.factories import LeadFactory, LeadListFactory
 from tests.lists.helpers import emails_on_page, filled, members_of, messages_of
@@ -289,6 +290,49 @@ def test_the_list_page_links_import_and_export_for_this_list(workspace, owner_cl
     assert f"{reverse('imports:upload')}?list={lead_list.pk}" in html
     assert f'<input type="hidden" name="list" value="{lead_list.pk}">' in html
     assert reverse("exports:create") in html
+
+
+@pytest.fixture
+def production_client(settings, workspace, users):
+    """The Owner's client under production settings: an error is a 500 page, not a traceback."""
+    settings.DEBUG = False
+    client = Client(HTTP_HOST=workspace.host, raise_request_exception=False)
+    client.force_login(users[OWNER])
+    return client
+
+
+@pytest.mark.parametrize(
+    ("page", "first_email"),
+    [
+        ("7", "m50@x.com"),  # past the last: the last page
+        ("200000000000000000", "m50@x.com"),  # past PostgreSQL's bigint OFFSET
+        ("-1", "m00@x.com"),  # not a page: the first
+        ("two", "m00@x.com"),
+    ],
+)
+def test_a_list_page_past_its_last_members_shows_the_last_page(
+    workspace, production_client, page, first_email
+):
+    lead_list = filled("Q4", [f"m{i:02}@x.com" for i in range(60)])
+    response = production_client.get(lead_list.get_absolute_url(), {"sort": "email", "page": page})
+    assert response.status_code == 200
+    assert emails_on_page(response)[0] == first_email
+
+
+def test_a_search_holding_a_nul_character_still_finds_the_list(workspace, production_client):
+    lead_list = filled("Q4", ["a@x.com"])
+    response = production_client.get(reverse("lists:list"), {"q": "Q\x004"})
+    assert response.status_code == 200
+    assert lead_list.get_absolute_url() in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["lists:list", "lists:detail"])
+def test_thousands_of_query_parameters_on_a_lists_page_are_a_bad_request(
+    workspace, production_client, name
+):
+    lead_list = LeadListFactory(name="Q4")
+    url = reverse(name, args=[lead_list.pk] if name == "lists:detail" else [])
+    assert production_client.get(f"{url}?{'&'.join(['q=a'] * 2000)}").status_code == 400
 
 
 # --- Removing members from the list's page ---------------------------------------------------
