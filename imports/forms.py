@@ -370,6 +370,7 @@ class OptionsForm(forms.Form):
             "on_existing": job.on_existing,
             "extra_tags": ", ".join(job.extra_tags),
             "lead_list": job.lead_list_id or list_id,
+            "new_list_name": job.new_list_name,
             "new_owner": job.new_owner_id,
             "day_first": {True: "day", False: "month"}.get(job.day_first, ""),
         }

@@ -175,6 +175,7 @@ def merge(
         )
         counts["suppressed"] = cursor.fetchone()[0]
         cursor.execute("DROP TABLE _import_firsts")
+        phase("indexing")
         gin_flush(cursor)
     return counts
 

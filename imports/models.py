@@ -59,6 +59,9 @@ class ImportJob(models.Model):
     lead_list = models.ForeignKey(
         "lists.LeadList", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Created (or found by name) when the import runs, in its transaction: an abandoned
+    # or cancelled import leaves no empty list behind.
+    new_list_name = models.CharField(max_length=120, blank=True)
     new_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

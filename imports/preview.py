@@ -26,10 +26,17 @@ def _fetch(query: sql.Composable, params=None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def preview_counts(plan: Plan, *, lead_list_id: int | None = None) -> dict[str, int]:
-    """Every count of the import, without writing anything. One scan of staging."""
+def preview_counts(
+    plan: Plan, *, lead_list_id: int | None = None, new_list: bool = False
+) -> dict[str, int]:
+    """Every count of the import, without writing anything. One scan of staging.
+
+    ``new_list``: every lead goes into a list the run creates.
+    """
     list_added = sql.SQL("0")
-    if lead_list_id:
+    if new_list:
+        list_added = sql.SQL("count(*)")
+    elif lead_list_id:
         list_added = sql.SQL(
             "count(*) FILTER (WHERE f.lead_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
             " lists_listmembership m WHERE m.lead_list_id = {list} AND m.lead_id = f.lead_id))"

@@ -30,6 +30,7 @@ from imports.reading import FileProfile, FileReadError, Limits, ReadOptions, ite
 from imports.rowcleaning import MappedColumn, RowCleaner
 from imports.saved_mappings import saved_mapping_remember
 from leads.models import CustomField
+from lists.selectors import list_by_name
 from lists.services import list_get_or_create
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
@@ -238,14 +239,22 @@ def import_job_configure(
     new_owner_id: int | None = None,
     day_first: bool | None = None,
 ) -> ImportJob:
-    """Existing-lead handling, per-field policies, tags, list and owner for new leads."""
+    """Existing-lead handling, per-field policies, tags, list and owner for new leads.
+
+    ``new_list_name`` names a list to add every lead to: an existing list of
+    that name (case-insensitively) is taken now; a new one is created when the
+    import runs, so an abandoned import creates nothing.
+    """
     policies = {k: v for k, v in (policies or {}).items() if v}
     for name, policy in policies.items():
         if policy not in POLICIES or not (name in UPDATABLE or name.startswith("cf:")):
             raise ValidationError(f"“{policy}” is not a policy for {name}.")
+    new_list_name = new_list_name.strip()
+    if new_list_name:
+        existing = list_by_name(new_list_name)
+        if existing is not None:
+            lead_list_id, new_list_name = existing.pk, ""
     with transaction.atomic():
-        if new_list_name.strip():
-            lead_list_id = list_get_or_create(actor=actor, name=new_list_name)[0].pk
         if not _transition(
             job.pk,
             from_=[S.MAPPED, S.PREVIEWED],
@@ -254,6 +263,7 @@ def import_job_configure(
             policies=policies,
             extra_tags=[t.strip() for t in extra_tags or [] if t.strip()],
             lead_list_id=lead_list_id,
+            new_list_name=new_list_name,
             new_owner_id=new_owner_id,
             day_first=day_first,
         ):
@@ -341,13 +351,27 @@ def import_job_preview(*, job_id: int) -> ImportJob:
         with ProgressReporter(job.pk) as progress, transaction.atomic():
             stage(job, progress)
             progress.report("counting", force=True)
-            counts = preview_counts(plan_for(job), lead_list_id=job.lead_list_id)
+            counts = preview_counts(
+                plan_for(job), lead_list_id=job.lead_list_id, new_list=bool(job.new_list_name)
+            )
             # Written now, while staging exists: the report offers it after the run.
             problems_path = problems_write(job) if counts["invalid"] or counts["warnings"] else ""
     except (FileReadError, ImportCancelled) as exc:
         message = getattr(exc, "message", "") or str(exc) or "Preview cancelled."
         _transition(
             job_id, from_=[S.PREVIEWING], to=S.MAPPED, error=message, cancel_requested=False
+        )
+        job.refresh_from_db()
+        return job
+    except Exception as exc:
+        # Back to mapped whatever broke, so the person can preview again; nothing was kept.
+        logger.exception("Preview of import %s failed", job_id)
+        _transition(
+            job_id,
+            from_=[S.PREVIEWING],
+            to=S.MAPPED,
+            error=f"The preview failed ({type(exc).__name__}: {exc}"[:1990] + "). Try again.",
+            cancel_requested=False,
         )
         job.refresh_from_db()
         return job
@@ -422,6 +446,10 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 stage(job, progress)
             if progress.cancel_requested():
                 raise ImportCancelled
+            if job.new_list_name:
+                job.lead_list_id = list_get_or_create(actor=job.created_by, name=job.new_list_name)[
+                    0
+                ].pk
 
             def phase(name: str) -> None:
                 progress.report(name, force=True)
@@ -442,14 +470,20 @@ def import_job_run(*, job_id: int) -> ImportJob:
             }
             undo_days = workspace_settings_current().undo_window_days
             staging.staging_drop(job.pk)
-            ImportJob.objects.filter(pk=job.pk).update(
+            # The last word on a cancel: this UPDATE locks the job's row until the commit, so
+            # a cancel committed before it is seen here, and one clicked after it waits for
+            # the commit and finds the job completed (import_job_cancel says it came too late).
+            completed = ImportJob.objects.filter(pk=job.pk, cancel_requested=False).update(
                 status=S.COMPLETED,
                 counts=counts,
                 drift=drift if job.preview_counts else {},
+                lead_list_id=job.lead_list_id,
                 finished_at=timezone.now(),
                 undo_until=timezone.now() + timedelta(days=undo_days),
                 updated_at=timezone.now(),
             )
+            if not completed:
+                raise ImportCancelled
             job.refresh_from_db()
             audit_record(
                 actor=job.created_by,
@@ -478,13 +512,20 @@ def import_job_run(*, job_id: int) -> ImportJob:
     return ImportJob.objects.get(pk=job_id)
 
 
-def import_job_cancel(*, job: ImportJob) -> None:
-    """Ask a previewing or running job to stop; a queued one is cancelled at once."""
+def import_job_cancel(*, job: ImportJob) -> bool:
+    """Cancel ``job``: at once when it is not running, else ask the run to stop.
+
+    A running import honours the request at every phase up to its commit and
+    keeps nothing. False when the request came too late: the job had already
+    ended (an import that committed stays imported).
+    """
     if _transition(job.pk, from_=[S.QUEUED, S.UPLOADED, S.MAPPED, S.PREVIEWED], to=S.CANCELLED):
         staging.staging_drop(job.pk)
-        return
-    ImportJob.objects.filter(pk=job.pk, status__in=[S.PREVIEWING, S.RUNNING]).update(
-        cancel_requested=True
+        return True
+    return bool(
+        ImportJob.objects.filter(pk=job.pk, status__in=[S.PREVIEWING, S.RUNNING]).update(
+            cancel_requested=True
+        )
     )
 
 

@@ -54,6 +54,11 @@ def list_overview(*, search: str = "") -> list[ListRow]:
     return [ListRow(lst, lst.member_count - unsendable.get(lst.pk, 0)) for lst in lists]
 
 
+def list_by_name(name: str) -> LeadList | None:
+    """The list named ``name``, case-insensitively (names are unique that way)."""
+    return LeadList.objects.filter(name__iexact=name.strip()).first()
+
+
 def list_sendable_count(lead_list: LeadList) -> int:
     return lead_list.member_count - unsendable_counts([lead_list.pk]).get(lead_list.pk, 0)
 

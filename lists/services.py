@@ -13,6 +13,7 @@ from django.utils import timezone
 from leads.bulk import lead_ids_sql
 from leads.models import Lead
 from lists.models import LeadList, ListMembership
+from lists.selectors import list_by_name
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
 from penguinleads.waiting import waiting_briefly
@@ -43,7 +44,7 @@ def list_create(*, actor: User | None, name: str, description: str = "") -> Lead
 
 def list_get_or_create(*, actor: User | None, name: str) -> tuple[LeadList, bool]:
     """The list named ``name`` (case-insensitively), created when missing."""
-    existing = LeadList.objects.filter(name__iexact=name.strip()).first()
+    existing = list_by_name(name)
     if existing:
         return existing, False
     return list_create(actor=actor, name=name), True

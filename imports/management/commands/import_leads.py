@@ -129,9 +129,7 @@ class Command(BaseCommand):
             policies[name] = policy
         job = import_job_configure(
             job=job, actor=None, on_existing=opts["on_existing"], policies=policies,
-            extra_tags=opts["tag"],
-            # A dry run writes nothing, not even the list it would fill.
-            new_list_name="" if opts["dry_run"] else opts["list_name"] or "",
+            extra_tags=opts["tag"], new_list_name=opts["list_name"] or "",
         )  # fmt: skip
         job = import_job_preview(job_id=job.pk)
         if job.status != ImportJob.Status.PREVIEWED:
