@@ -53,6 +53,7 @@ VERB_LABELS: dict[str, str] = {
     "invitation_accepted": "Joined",
     "invitations_expired": "Expired invitations",
     "role_changed": "Changed role",
+    "member_changed": "Edited person",
     "member_deactivated": "Deactivated",
     "member_reactivated": "Reactivated",
     "signed_in": "Signed in",

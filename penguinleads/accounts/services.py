@@ -1,4 +1,4 @@
-"""Writes for people: the team (invite, role, deactivate) and invitations.
+"""Writes for people: the team (invite, edit, role, deactivate) and invitations.
 
 Every function is keyword-only, typed and atomic. Team changes are recorded
 with ``audit_record`` in the same transaction, so an audit event exists
@@ -50,6 +50,17 @@ def can_manage_owners(actor: User) -> bool:
     Asked through the permission only Owners hold (see the module docstring).
     """
     return actor.is_active and actor.has_perm(MANAGE_OWNERS)
+
+
+def may_change_member(actor: User, user: User) -> bool:
+    """True when ``actor`` may change ``user``'s details or access.
+
+    They must manage the team, and be an Owner when ``user`` holds the Owner
+    role: the Team page's rule, asked by the Django admin too. One query.
+    """
+    if not (actor.is_active and actor.has_perm(MANAGE_TEAM)):
+        return False
+    return _role_of(user) != OWNER or can_manage_owners(actor)
 
 
 def grantable_roles(actor: User) -> list[str]:
@@ -326,3 +337,49 @@ def team_reactivate(*, actor: User, user: User) -> None:
     user.is_active = True
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, verb="member_reactivated", target=user)
+
+
+@transaction.atomic
+def team_member_update(
+    *, actor: User, user: User, email: str, full_name: str, is_active: bool
+) -> None:
+    """Give ``user`` this email, name and access (the workspace admin's person form).
+
+    The Team page's rules hold: PermissionDenied unless :func:`may_change_member`
+    (only an Owner changes an Owner). Access changes go through
+    :func:`team_deactivate` and :func:`team_reactivate`, so nobody deactivates
+    themselves or the last active Owner, and each records its own event. A
+    changed email or name records ``member_changed`` with
+    ``{field: {"from": old, "to": new}}``; nothing changed records nothing.
+    Raises ValidationError (keyed by field) for an invalid email or one
+    already on the team.
+    """
+    _require_manage_team(actor)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not may_change_member(actor, user):
+        raise PermissionDenied(f"Only an Owner can change {user.email}.")
+    email, full_name = email.strip().lower(), full_name.strip()
+    changes = {}
+    if email != user.email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.messages}) from exc
+        changes["email"] = {"from": user.email, "to": email}
+    if full_name != user.full_name:
+        changes["full_name"] = {"from": user.full_name, "to": full_name}
+    if changes:
+        user.email, user.full_name = email, full_name
+        try:
+            # A savepoint, so an address taken meanwhile (any case) becomes a refusal.
+            with transaction.atomic():
+                user.save(update_fields=["email", "full_name"])
+        except IntegrityError:
+            raise ValidationError(
+                {"email": f"{email} is already on the team."}, code="duplicate"
+            ) from None
+        audit_record(actor=actor, verb="member_changed", target=user, details=changes)
+    if is_active and not user.is_active:
+        team_reactivate(actor=actor, user=user)
+    elif user.is_active and not is_active:
+        team_deactivate(actor=actor, user=user)
