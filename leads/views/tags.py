@@ -85,10 +85,13 @@ def _row(request: HttpRequest, tag: Tag) -> HttpResponse:
 
 
 @login_required
-@permission_required("leads.change_tag", raise_exception=True)
+@permission_required(["leads.change_tag", "leads.delete_tag"], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    """Merge this tag into another: its leads get the other tag, then it is deleted."""
+    """Merge this tag into another: its leads get the other tag, then it is deleted.
+
+    Deleting the source is a tag delete, so merging needs ``delete_tag`` too.
+    """
     source = get_object_or_404(Tag, pk=pk)
     form = TagMergeForm(request.POST or None, source=source)
     status = 200

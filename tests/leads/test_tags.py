@@ -160,6 +160,29 @@ def test_a_role_without_the_permission_gets_403(workspace, client_for, page, rol
     assert Tag.objects.get(pk=tag.pk).name == "Keep me"
 
 
+def test_members_cannot_merge_tags_because_merging_deletes_the_source(workspace, client_for):
+    source, target = TagFactory(name="Fair"), TagFactory(name="Events")
+    lead = LeadFactory(tags=[source])
+    client = client_for(MEMBER)
+
+    assert client.get(tag_urls(source.pk)["merge"]).status_code == 403
+    assert client.post(tag_urls(source.pk)["merge"], {"target": target.pk}).status_code == 403
+
+    assert Tag.objects.filter(pk=source.pk).exists()
+    assert names(lead) == ["Fair"]
+    assert not AuditEvent.objects.filter(verb="tag_merged").exists()
+
+
+@pytest.mark.parametrize("role, offered", [(MEMBER, False), (ADMIN, True), (OWNER, True)])
+def test_the_tags_page_offers_merging_only_to_who_may_delete_tags(
+    workspace, client_for, role, offered
+):
+    tag = TagFactory(name="Fair")
+    html = client_for(role).get(reverse("leads:tags")).content.decode()
+    assert (tag_urls(tag.pk)["merge"] in html) is offered
+    assert tag_urls(tag.pk)["update"] in html  # renaming stays a Member's
+
+
 def test_viewers_may_read_the_tags_page_but_not_create_tags(workspace, client_for):
     client = client_for(VIEWER)
     assert client.get(reverse("leads:tags")).status_code == 200
@@ -243,7 +266,7 @@ def test_merging_from_the_page_reports_the_counts(workspace, client_for):
     source, target = TagFactory(name="Fair"), TagFactory(name="Events")
     LeadFactory(tags=[source, target])
     LeadFactory(tags=[source])
-    client = client_for(MEMBER)
+    client = client_for(ADMIN)
     assert "2 leads" in client.get(tag_urls(source.pk)["merge"]).content.decode()
 
     response = client.post(tag_urls(source.pk)["merge"], {"target": target.pk}, follow=True)

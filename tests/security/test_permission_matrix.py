@@ -57,7 +57,7 @@ leads:update                          GET     ok     ok     ok      403     logi
 leads:delete                          GET     ok     ok     403     403     login
 leads:tags                            GET     ok     ok     ok      ok      login
 leads:tag_update                      GET     ok     ok     ok      403     login
-leads:tag_merge                       GET     ok     ok     ok      403     login
+leads:tag_merge                       GET     ok     ok     403     403     login
 leads:tag_delete                      GET     ok     ok     403     403     login
 leads:custom_fields                   GET     ok     ok     ok      ok      login
 leads:custom_field_create             GET     ok     ok     403     403     login
