@@ -23,6 +23,7 @@ from leads import tags as tag_services
 from leads.bulk import leads_delete_set_based
 from leads.cleaning import clean_custom_fields
 from leads.filters import search_leads
+from leads.forms import WebAddressField
 from leads.identity import InvalidEmail, email_key
 from leads.models import CustomField, Lead, LeadTag, Suppression, Tag
 from leads.selectors import COUNT_CAP, custom_field_option_usage
@@ -79,6 +80,7 @@ class LeadAdminForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = [*EDITABLE_FIELDS, "custom_fields"]
+        field_classes = {"website": WebAddressField, "linkedin_url": WebAddressField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

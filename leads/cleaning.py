@@ -40,6 +40,65 @@ def phone_e164(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# A scheme is letters, digits, + . - before a colon; "acme.com:8080" is a host and port.
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!\d)")
+_URL_SPACE = re.compile(r"[\s\x00-\x1f\x7f]")
+# The host of an http(s) URL, after any user:password@ and before any :port (a
+# backslash ends it as "/" does, the way browsers read these schemes).
+_WEB_AUTHORITY = re.compile(
+    r"https?://(?:[^/\\?#@]*@)?([^/\\?#@:]*)(?::\d{0,5})?(?:[/\\?#]|$)", re.IGNORECASE
+)
+# A domain with a top-level label (IDN letters and xn-- forms included), or an IPv4 address.
+_WEB_HOST = re.compile(
+    r"(?:[^\W_](?:[\w-]*[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})\.?"
+    r"|\d{1,3}(?:\.\d{1,3}){3}",
+    re.IGNORECASE,
+)
+WEB_SCHEMES = ("http", "https")
+
+
+def clean_web_url(raw) -> str:
+    """A website or LinkedIn address as stored: http(s) only, "" when blank.
+
+    A bare domain ("acme.com", "www.linkedin.com/in/ana", "//acme.com") gets
+    ``https://``. Anything else a browser would open as a link is refused:
+    other schemes (``javascript:``, ``data:``, ``ftp:``, ``mailto:``), no host,
+    and spaces or control characters (browsers drop tabs and newlines from a
+    link, so a tab inside ``javascript:`` would still run). The one rule for
+    every write path and for the pages that link a stored value
+    (:func:`web_link`).
+    """
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        return ""
+    shown = text if len(text) <= 80 else text[:79] + "…"
+    if _URL_SPACE.search(text):
+        raise CleaningError(
+            f"“{shown}” is not a web address: it contains a space or a control character. "
+            "Enter it like https://acme.com."
+        )
+    scheme = _URL_SCHEME.match(text)
+    if scheme is None:
+        text = "https:" + text if text.startswith("//") else "https://" + text
+    elif scheme.group(1).lower() not in WEB_SCHEMES:
+        raise CleaningError(
+            f"“{shown}” is not a web address: only http:// and https:// links are kept. "
+            "Enter it like https://acme.com."
+        )
+    authority = _WEB_AUTHORITY.match(text)
+    if authority is None or not _WEB_HOST.fullmatch(authority.group(1)):
+        raise CleaningError(f"“{shown}” is not a web address. Enter it like https://acme.com.")
+    return text
+
+
+def web_link(value: str) -> str | None:
+    """The address a page may link for a stored value, or None when it is not http(s)."""
+    try:
+        return clean_web_url(value) or None
+    except CleaningError:
+        return None
+
+
 _TRUE = {"true", "yes", "y", "1", "x", "on", "✓", "oui", "ja", "si", "sí"}
 _FALSE = {"false", "no", "n", "0", "off", "", "non", "nein"}
 _SPLIT = re.compile(rf"[{re.escape(TAG_SEPARATORS)}]")

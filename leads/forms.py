@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-from leads.cleaning import clean_custom_fields
+from leads.cleaning import CleaningError, clean_custom_fields, clean_web_url
 from leads.identity import InvalidEmail, email_key
 from leads.models import BulkAction, CustomField, Lead, Tag
 from leads.selection import LeadSelection
@@ -146,6 +146,17 @@ class TagPickerField(forms.MultipleChoiceField):
         return text.isdigit() or (text.startswith(NEW_TAG_PREFIX) and bool(text[4:].strip()))
 
 
+class WebAddressField(forms.CharField):
+    """A website or LinkedIn address: http(s) only, a bare domain gets https://
+    (``cleaning.clean_web_url``, the rule the import and the services apply)."""
+
+    def to_python(self, value) -> str:
+        try:
+            return clean_web_url(super().to_python(value))
+        except CleaningError as exc:
+            raise ValidationError(str(exc), code="invalid") from None
+
+
 class LeadForm(forms.ModelForm):
     """The profile form: standard fields, owner, tags, one field per custom field, ``version``.
 
@@ -169,6 +180,7 @@ class LeadForm(forms.ModelForm):
     class Meta:
         model = Lead
         fields = EDITABLE_FIELDS
+        field_classes = {"website": WebAddressField, "linkedin_url": WebAddressField}
         widgets = {
             # Not type=email: browsers refuse internationalised addresses we accept.
             "email": forms.TextInput(

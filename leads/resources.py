@@ -29,12 +29,21 @@ class TextWidget(widgets.CharWidget):
         self.limit = MAX_TEXT.get(field_name)
 
     def clean(self, value, row=None, **kwargs) -> str:
-        text = "" if value is None else str(value).strip()
+        return self.fitting("" if value is None else str(value).strip())
+
+    def fitting(self, text: str) -> str:
         if self.limit and len(text) > self.limit:
             raise ValueError(
                 f"is {len(text):,} characters long; at most {self.limit:,} fit. Shorten it."
             )
         return text
+
+
+class WebAddressWidget(TextWidget):
+    """An http(s) address (``cleaning.clean_web_url``): a bare domain gets https://."""
+
+    def clean(self, value, row=None, **kwargs) -> str:
+        return self.fitting(cleaning.clean_web_url(value))
 
 
 class EmailWidget(widgets.CharWidget):
@@ -102,8 +111,14 @@ class LeadResource(resources.ModelResource):
     company = _text("company", "Company")
     job_title = _text("job_title", "Job title")
     phone = _text("phone", "Phone")
-    website = _text("website", "Website")
-    linkedin_url = _text("linkedin_url", "LinkedIn URL")
+    website = fields.Field(
+        attribute="website", column_name="Website", widget=WebAddressWidget("website")
+    )
+    linkedin_url = fields.Field(
+        attribute="linkedin_url",
+        column_name="LinkedIn URL",
+        widget=WebAddressWidget("linkedin_url"),
+    )
     city = _text("city", "City")
     region = _text("region", "Region")
     country = _text("country", "Country")

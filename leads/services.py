@@ -99,11 +99,24 @@ def _email_key_or_error(raw: str) -> str:
         raise ValidationError({"email": f"Enter a valid email address ({exc})"}) from None
 
 
+# Stored only as http(s) addresses (``cleaning.clean_web_url``): pages link them.
+WEB_ADDRESS_FIELDS = ("website", "linkedin_url")
+
+
 def _clean_data(data: dict[str, Any], region: str) -> dict[str, Any]:
     values = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     for key, value in values.items():
         if isinstance(value, str):
             values[key] = value.strip()
+    errors = {}
+    for key in WEB_ADDRESS_FIELDS:
+        if key in values:
+            try:
+                values[key] = cleaning.clean_web_url(values[key])
+            except cleaning.CleaningError as exc:
+                errors[key] = str(exc)
+    if errors:
+        raise ValidationError(errors)
     if "phone" in values:
         values["phone_e164"] = cleaning.phone_e164(values["phone"], region)
     return values

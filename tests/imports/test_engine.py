@@ -3,7 +3,8 @@
 import pytest
 
 from imports.models import ImportChange, ImportJob
-from imports.services import import_job_confirm, import_job_preview, import_job_run
+from imports.preview import warning_rows
+from imports.services import import_job_confirm, import_job_preview, import_job_run, plan_for
 from imports.undo import import_job_undo
 from leads.models import Lead, LeadTag, Suppression
 from lists.models import LeadList
@@ -202,3 +203,35 @@ def test_a_failed_import_runs_again_and_completes(workspace, users, client_for):
     assert job.status == "queued" and job.error == ""
     job = import_job_run(job_id=job.pk)
     assert (job.status, job.counts["created"]) == ("completed", 1)
+
+
+def test_a_web_address_that_is_not_http_imports_blank_with_a_warning(workspace, users):
+    LeadFactory(email="known@example.com", website="https://known.example")
+    text = (
+        "Email,Website,LinkedIn URL\n"
+        "ok@example.com,acme.com,linkedin.com/in/ok\n"
+        'bad@example.com,javascript:alert(1),"data:text/html;base64,PHNjcmlwdD4="\n'
+        "known@example.com,ftp://x,\n"
+    )
+    targets = {"Email": "email", "Website": "website", "LinkedIn URL": "linkedin_url"}
+    job = import_job_preview(job_id=make_job(users, text, targets=targets).pk)
+
+    warnings = warning_rows(plan_for(job))
+    assert [(row, column, value) for row, column, value, _ in warnings] == [
+        (3, "Website", "javascript:alert(1)"),
+        (3, "LinkedIn URL", "data:text/html;base64,PHNjcmlwdD4="),
+        (4, "Website", "ftp://x"),
+    ]
+    assert all(
+        "is not a web address: only http:// and https:// links are kept" in reason
+        for *_, reason in warnings
+    )
+    assert import_job_confirm(job=job, actor=None)
+    job = import_job_run(job_id=job.pk)
+    assert (job.counts["created"], job.counts["warnings"]) == (2, 2)
+    ok = Lead.objects.get(email_key="ok@example.com")
+    assert (ok.website, ok.linkedin_url) == ("https://acme.com", "https://linkedin.com/in/ok")
+    bad = Lead.objects.get(email_key="bad@example.com")
+    assert (bad.website, bad.linkedin_url) == ("", "")
+    # A refused value is blank, and a blank cell never erases.
+    assert Lead.objects.get(email_key="known@example.com").website == "https://known.example"

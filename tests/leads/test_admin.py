@@ -228,3 +228,36 @@ def test_the_admin_paginator_caps_filtered_counts_and_estimates_the_whole_table(
         cursor.execute("ANALYZE leads_lead")
     whole = leads_admin.EstimatedCountPaginator(Lead.objects.all(), 2)
     assert whole.count == leads_admin._estimated_rows("leads_lead") == 5
+
+
+@pytest.mark.parametrize("raw", ["javascript:alert(1)", "data:text/html,x", "ftp://x"])
+def test_the_admin_refuses_a_web_address_that_is_not_http(workspace, client_for, raw):
+    response = client_for(ADMIN).post(
+        reverse("admin:leads_lead_add"), lead_admin_post(website=raw, linkedin_url=raw)
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("is not a web address: only http:// and https:// links are kept.") == 2
+    assert not Lead.objects.exists()
+
+    lead = LeadFactory(email="kept@example.com", website="https://acme.com")
+    response = client_for(ADMIN).post(
+        reverse("admin:leads_lead_change", args=[lead.pk]),
+        lead_admin_post(email=lead.email, website=raw, expected_version=lead.version),
+    )
+    assert response.status_code == 200
+    lead.refresh_from_db()
+    assert lead.website == "https://acme.com"
+
+
+def test_the_admin_stores_a_bare_domain_with_https(workspace, client_for):
+    response = client_for(ADMIN).post(
+        reverse("admin:leads_lead_add"),
+        lead_admin_post(website="acme.com", linkedin_url="www.linkedin.com/in/ada"),
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    lead = Lead.objects.get()
+    assert (lead.website, lead.linkedin_url) == (
+        "https://acme.com",
+        "https://www.linkedin.com/in/ada",
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils.html import escape
 from django_tenants.utils import schema_context
 
 from imports.models import ImportJob
@@ -168,6 +171,28 @@ def test_the_profile_names_the_import_that_created_the_lead(workspace, owner_cli
 
 
 @pytest.mark.parametrize(
+    "stored",
+    ["javascript:alert(1)", "javascript://%0Aalert(1)", "data:text/html,<b>x</b>", "ftp://x"],
+)
+def test_a_stored_address_that_is_not_http_is_shown_without_a_link(workspace, owner_client, stored):
+    lead = LeadFactory()
+    # Written around the services, as rows stored before the rule may be.
+    Lead.objects.filter(pk=lead.pk).update(website=stored, linkedin_url=stored)
+
+    html = owner_client.get(lead.get_absolute_url()).content.decode()
+
+    assert not re.search(r'href="[^"]*(alert|text/html|ftp:)', html)
+    assert html.count(escape(stored)) == 2  # shown as text, in both places
+
+
+def test_a_stored_bare_domain_links_with_https(workspace, owner_client):
+    lead = LeadFactory()
+    Lead.objects.filter(pk=lead.pk).update(website="acme.com")
+    html = owner_client.get(lead.get_absolute_url()).content.decode()
+    assert 'href="https://acme.com" target="_blank" rel="noopener noreferrer nofollow"' in html
+
+
+@pytest.mark.parametrize(
     "role, can_edit, can_delete",
     [(VIEWER, False, False), (MEMBER, True, False), (ADMIN, True, True), (OWNER, True, True)],
 )
@@ -235,6 +260,33 @@ def test_a_number_custom_field_given_text_shows_the_error_on_the_form(workspace,
     assert "“abc” is not a number" in html
     assert 'id="id_cf_seats_error"' in html
     assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "raw", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "ftp://x"]
+)
+@pytest.mark.parametrize("field", ["website", "linkedin_url"])
+def test_a_web_address_that_is_not_http_is_refused_on_the_form(workspace, client_for, field, raw):
+    response = client_for(MEMBER).post(reverse("leads:create"), lead_form_data(**{field: raw}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        f"“{escape(raw)}” is not a web address: only http:// and https:// links are kept." in html
+    )
+    assert f'id="id_{field}_error"' in html
+    assert not Lead.objects.exists()
+
+
+def test_a_bare_domain_typed_in_the_form_is_stored_with_https(workspace, client_for):
+    client_for(MEMBER).post(
+        reverse("leads:create"),
+        lead_form_data(website="acme.com", linkedin_url="linkedin.com/in/ana-lopez"),
+    )
+    lead = Lead.objects.get()
+    assert lead.website == "https://acme.com"
+    assert lead.linkedin_url == "https://linkedin.com/in/ana-lopez"
+    lead_html = client_for(MEMBER).get(reverse("leads:update", args=[lead.pk])).content.decode()
+    assert 'value="https://acme.com"' in lead_html
 
 
 def test_a_new_lead_with_a_suppressed_email_comes_out_suppressed(workspace, client_for):

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from leads import cleaning
 from leads.models import Lead, Suppression
 from leads.services import (
     DuplicateLead,
@@ -95,3 +96,72 @@ def test_lifting_a_suppression_is_audited_and_makes_the_lead_sendable(workspace,
     lead.refresh_from_db()
     assert not lead.is_suppressed
     assert AuditEvent.objects.get(verb="suppression_lifted").actor == users["Admin"]
+
+
+# --- Web addresses: http(s) only, on every write path ------------------------------------
+
+BAD_ADDRESSES = [
+    "javascript:alert(1)",
+    "JavaScript://%0Aalert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "ftp://x",
+    "mailto:ana@example.com",
+    "N/A",
+]
+
+
+@pytest.mark.parametrize(
+    "raw, stored",
+    [
+        ("acme.com", "https://acme.com"),
+        ("  www.linkedin.com/in/ana-lopez ", "https://www.linkedin.com/in/ana-lopez"),
+        ("//acme.com/about", "https://acme.com/about"),
+        ("acme.com:8080/x", "https://acme.com:8080/x"),
+        ("http://acme.com", "http://acme.com"),
+        ("HTTPS://Acme.com/Path?q=1", "HTTPS://Acme.com/Path?q=1"),
+        ("https://bücher.de", "https://bücher.de"),
+        ("", ""),
+    ],
+)
+def test_the_web_address_rule_keeps_http_and_gives_bare_domains_https(raw, stored):
+    assert cleaning.clean_web_url(raw) == stored
+    assert cleaning.web_link(raw) == (stored or None)
+
+
+@pytest.mark.parametrize("raw", [*BAD_ADDRESSES, "acme", "https://", "http:acme.com"])
+def test_the_web_address_rule_refuses_everything_else_and_says_how_to_fix_it(raw):
+    with pytest.raises(cleaning.CleaningError) as exc:
+        cleaning.clean_web_url(raw)
+    assert "is not a web address" in str(exc.value)
+    assert "Enter it like https://acme.com." in str(exc.value)
+    assert cleaning.web_link(raw) is None
+
+
+@pytest.mark.parametrize("raw", BAD_ADDRESSES)
+@pytest.mark.parametrize("field", ["website", "linkedin_url"])
+def test_the_lead_services_refuse_a_web_address_that_is_not_http(workspace, raw, field):
+    with pytest.raises(ValidationError) as exc:
+        lead_create(actor=None, data={"email": "ana@example.com", field: raw})
+    assert "is not a web address" in exc.value.message_dict[field][0]
+    assert not Lead.objects.exists()
+
+    lead = LeadFactory()
+    with pytest.raises(ValidationError):
+        lead_update(actor=None, lead=lead, data={field: raw}, expected_version=lead.version)
+    lead.refresh_from_db()
+    assert getattr(lead, field) == ""
+
+
+def test_the_lead_services_store_a_bare_domain_with_https(workspace):
+    lead = lead_create(
+        actor=None,
+        data={
+            "email": "ana@example.com",
+            "website": "acme.com",
+            "linkedin_url": "linkedin.com/in/a",
+        },
+    )
+    assert (lead.website, lead.linkedin_url) == ("https://acme.com", "https://linkedin.com/in/a")
+    lead = lead_update(actor=None, lead=lead, data={"website": "acme.es"}, expected_version=1)
+    assert lead.website == "https://acme.es"
