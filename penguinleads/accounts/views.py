@@ -30,6 +30,7 @@ from django_htmx.http import push_url
 from penguinleads.accounts import notifications, selectors, services, throttle
 from penguinleads.accounts.forms import InvitationAcceptForm, InviteForm, RoleForm, client_ip
 from penguinleads.accounts.models import Invitation, Notification, User
+from penguinleads.pagination import requested_page
 from penguinleads.querystrings import clean_query, query_with
 from penguinleads.tenancy.roles import OWNER
 
@@ -271,7 +272,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(
         request.user.notifications.order_by("-created_at", "-id"), NOTIFICATIONS_PER_PAGE
     )
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(requested_page(request.GET.get("page")))
     return render(request, "accounts/notification_list.html", {"page": page})
 
 
@@ -319,7 +320,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     with timezone.override(zone):
         filterset = selectors.audit_filter(params=request.GET)
         page = Paginator(selectors.audit_events(filterset), AUDIT_PER_PAGE).get_page(
-            request.GET.get("page")
+            requested_page(request.GET.get("page"))
         )
         filtered = any(filterset.form.cleaned_data.get(name) for name in filterset.filters)
         context = {

@@ -88,6 +88,16 @@ def test_the_list_is_paginated_25_to_a_page(client_for, users):
     ]
 
 
+@pytest.mark.parametrize(("asked", "shown"), [("-1", 1), ("0", 1), ("abc", 1), ("99", 2)])
+def test_a_page_number_that_is_no_page_shows_the_first_and_one_past_the_end_the_last(
+    client_for, users, asked, shown
+):
+    for i in range(30):
+        notify(users[MEMBER], f"Note {i:02}", minutes_ago=i + 1)
+    response = client_for(MEMBER).get(reverse("accounts:notifications"), {"page": asked})
+    assert response.context["page"].number == shown
+
+
 def test_opening_a_notification_marks_it_read_and_follows_its_link(client_for, users):
     notification = notify(users[MEMBER], "Team changed", url="/accounts/notifications/?page=1")
 
