@@ -1,5 +1,6 @@
-"""Background work for imports: thin tasks over imports.services."""
+"""Background work for imports: thin tasks over imports.services and imports.undo."""
 
+from imports.undo import import_job_undo_run
 from penguinleads.tenancy.tasks import workspace_task
 
 
@@ -38,3 +39,9 @@ def import_job_preview_execute(*, job_id: int) -> None:
     from imports.services import import_job_preview
 
     import_job_preview(job_id=job_id)
+
+
+@workspace_task(name="imports.import_job_undo_execute", queue="imports")
+def import_job_undo_execute(*, job_id: int, actor_id: int | None = None) -> None:
+    """Undo a completed import; whoever asked is notified when it ends (imports.undo)."""
+    import_job_undo_run(job_id=job_id, actor_id=actor_id)

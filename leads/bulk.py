@@ -3,7 +3,9 @@
 Each action is set-based SQL over the selection's subquery (no query per
 lead), runs in one transaction under the workspace's bulk lock (DESIGN §7),
 and reports "N changed, M skipped and why". Small selections run inside the
-request; larger ones are deferred to a worker (``leads.tasks``).
+request; larger ones are deferred to a worker (``leads.tasks``), and so is a
+small one that finds the bulk lock taken (an import, an undo, another bulk
+action): a request waits for that lock a few seconds at most.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from leads.selection import LeadSelection
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
 from penguinleads.tenancy.locks import workspace_bulk_lock
+from penguinleads.waiting import BulkLockBusy, bulk_lock_briefly
 
 logger = logging.getLogger(__name__)
 
@@ -228,7 +231,14 @@ def bulk_action_start(
 ) -> BulkAction:
     """Store the action; run it now when small, else defer it to a worker.
 
-    Returns the job: ``state`` is completed (ran now) or queued (background).
+    Returns the job: ``state`` is completed or failed (ran now) or queued
+    (background). A small action waits at most ``EDIT_LOCK_WAIT`` for the
+    workspace's bulk lock; when another writer keeps it, the action is queued
+    for a worker (which runs it once that writer is done) and ``job.busy`` is
+    the ``BulkLockBusy`` saying who (its ``writer``). A delete is not queued
+    so: the person confirmed an exact count, which the writer may change
+    meanwhile; it raises ``BulkLockBusy`` with nothing deleted (the job is
+    marked failed with why).
     Raises ValidationError for bad parameters or an invalid selection.
     """
     params = _validate_params(action, params)
@@ -237,7 +247,15 @@ def bulk_action_start(
         action=action, params=params, selection=selection.to_json(), created_by=actor
     )
     if small:
-        return bulk_action_run(job_id=job.pk)
+        try:
+            return bulk_action_run(job_id=job.pk, briefly=True)
+        except BulkLockBusy as busy:
+            if action == BulkAction.Action.DELETE:
+                BulkAction.objects.filter(pk=job.pk).update(
+                    state=BulkAction.State.FAILED, error=str(busy), finished_at=timezone.now()
+                )
+                raise
+            job.busy = busy
     from leads.tasks import bulk_action_execute
 
     bulk_action_execute.defer(schema_name=connection.schema_name, job_id=job.pk)
@@ -260,15 +278,21 @@ def _freeze(queryset: QuerySet[Lead]) -> tuple[QuerySet[Lead], int]:
     return Lead.objects.filter(pk__in=RawSQL("SELECT id FROM _bulk_ids", ())), total
 
 
-def bulk_action_run(*, job_id: int) -> BulkAction:
+def bulk_action_run(*, job_id: int, briefly: bool = False) -> BulkAction:
     """Run a queued action: one transaction, under the workspace's bulk lock.
 
     Guarded: only a queued job starts (a second run is a no-op). A failure
     rolls the whole action back and marks the job failed with the reason.
+    A worker waits for the bulk lock as long as another writer holds it;
+    ``briefly`` (a request) waits at most ``EDIT_LOCK_WAIT``, then raises
+    ``BulkLockBusy`` with nothing done and the job still queued.
     """
     try:
         with transaction.atomic():
-            workspace_bulk_lock()
+            if briefly:
+                bulk_lock_briefly("Nothing was changed")
+            else:
+                workspace_bulk_lock()
             started = BulkAction.objects.filter(pk=job_id, state=BulkAction.State.QUEUED).update(
                 state=BulkAction.State.RUNNING, started_at=timezone.now()
             )
@@ -291,6 +315,8 @@ def bulk_action_run(*, job_id: int) -> BulkAction:
                 details={"params": job.params, "skipped": job.skipped_reasons, "total": job.total},
             )
             return job
+    except BulkLockBusy:
+        raise  # nothing ran: the caller queues the job or says who holds the workspace
     except ValidationError as exc:
         message = " ".join(exc.messages)
     except Exception as exc:  # the action rolled back; the job says why

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from imports.models import ImportJob
 from imports.views.common import EDITABLE, RUN, RUNNING, VIEW, WIZARD, S, job_or_404
-from imports.views.report import import_report
+from imports.views.report import import_report, import_undo_page
 from imports.views.run import import_run_page
 from imports.views.upload import import_profile
 from penguinleads.pagination import requested_page
@@ -38,8 +38,8 @@ def import_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The job's current page: the wizard step it is at, the run, or the report.
 
     ``?step=file`` shows how the file was read (step 1) while the job can
-    still change. Wizard steps need ``imports.run_import``; the run page and
-    the report only ``view_importjob``.
+    still change. Wizard steps need ``imports.run_import``; the run page, the
+    undo's progress and the report only ``view_importjob``.
     """
     job = job_or_404(pk)
     if job.status in WIZARD and not request.user.has_perm(RUN):
@@ -52,4 +52,6 @@ def import_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("imports:preview", pk=job.pk)
     if job.status in RUNNING:
         return import_run_page(request, job)
+    if job.status == S.UNDOING:
+        return import_undo_page(request, job)
     return import_report(request, job)

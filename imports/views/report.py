@@ -1,4 +1,7 @@
-"""Step 6: the report of a finished import, and its undo (confirm on GET, act on POST)."""
+"""Step 6: the report of a finished import, and its undo (confirm on GET, act on POST).
+
+The undo runs in a worker; meanwhile the job's page is the undo's progress.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from imports.models import ImportJob
-from imports.services import TransitionRefused
-from imports.undo import changed_field_count, import_job_undo
+from imports.services import TransitionRefused, import_job_progress
+from imports.undo import changed_field_count, import_job_undo_start
 from imports.views.common import UNDO, S, job_or_404, wizard_context
-from imports.views.run import duration_label
+from imports.views.run import duration_label, progress_view
 
 COUNT_LABELS = {
     "rows": "Rows",
@@ -95,22 +98,33 @@ def import_report(request: HttpRequest, job: ImportJob) -> HttpResponse:
     return render(request, "imports/importjob_report.html", context)
 
 
+def import_undo_page(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """The undo's progress (the job's detail while it is undoing); polls like the run page."""
+    context = wizard_context(job, 6, progress=progress_view(job, import_job_progress(job)))
+    return render(request, "imports/importjob_undoing.html", context)
+
+
 @login_required
 @permission_required(UNDO, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET says exactly what undo does and until when; POST undoes, all or nothing."""
+    """GET says exactly what undo does and until when; POST hands the undo to a worker
+    (all or nothing) and shows its progress on the job's page."""
     job = job_or_404(pk)
     if request.method == "POST":
         try:
-            job = import_job_undo(job=job, actor=request.user)
+            started = import_job_undo_start(job=job, actor=request.user)
         except TransitionRefused as exc:
             messages.error(request, str(exc))
         else:
-            if job.status == S.UNDONE:
-                messages.success(request, "Import undone. The report below says what changed back.")
+            if started:
+                messages.success(
+                    request,
+                    "Undo started. You can leave this page: a notification tells you when it "
+                    "is done.",
+                )
             else:
-                messages.error(request, "The undo failed and changed nothing. " + job.error)
+                messages.info(request, "This import is being undone already.")
         return redirect(job)
     if not undo_available(job):
         messages.info(request, "This import cannot be undone (any more).")

@@ -1,10 +1,11 @@
-"""Step 5: confirm, watch the import (or a background preview) run, cancel it.
+"""Step 5: confirm, watch the import (or a background preview, or an undo) run, cancel it.
 
-The run page polls ``imports:progress`` every second (htmx). The partial
-reads the job's progress row (written on a second connection while the job's
-transaction is open, ``imports.progress``); once the job has left the
-running states it answers with ``HX-Redirect`` to the job's page, which is
-then the report (or the preview, after a background preview).
+The run page (and the undo's page) polls ``imports:progress`` every second
+(htmx). The partial reads the job's progress row (written on a second
+connection while the job's transaction is open, ``imports.progress``); once
+the job has left the running states it answers with ``HX-Redirect`` to the
+job's page, which is then the report (or the preview, after a background
+preview).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from imports.services import (
     import_job_progress,
     import_job_retry,
 )
+from imports.undo import undo_lead_count, undo_waiting_for_a_worker
 from imports.views.common import RUN, RUNNING, VIEW, S, job_or_404, wizard_context
 from imports.views.options import preview_pending
 
@@ -60,6 +62,27 @@ PHASE_LABELS = {
 }
 # Reading the file is the first part of a preview and of a run that must re-read it.
 READING_SHARE = 0.5
+# An undo's phases (imports.undo.undo_apply): set-based statements, shares are estimates.
+UNDO_PHASE_SHARE = {
+    "starting": 0.0,
+    "waiting for other imports": 0.02,
+    "restoring fields": 0.05,
+    "removing list memberships": 0.35,
+    "removing tags": 0.45,
+    "deleting leads": 0.55,
+    "done": 1.0,
+}
+UNDO_PHASE_LABELS = {
+    "starting": "Starting",
+    "waiting for other imports": "Starting (after any import or bulk action of this workspace)",
+    "restoring fields": "Restoring the fields it changed",
+    "removing list memberships": "Removing the list memberships it made",
+    "removing tags": "Removing the tags it added",
+    "deleting leads": "Deleting the leads it created",
+    "done": "Finishing",
+}
+# The job's page polls while the job is in one of these.
+POLLED = (S.PREVIEWING, *RUNNING, S.UNDOING)
 
 
 def duration_label(delta: timedelta | None) -> str:
@@ -95,21 +118,31 @@ class ProgressView:
 
 
 def progress_view(job: ImportJob, progress: ImportProgress | None) -> ProgressView:
-    """Rows done, percent and an ETA (elapsed time scaled by what is left) from the progress row."""
+    """Rows done, percent and an ETA (elapsed time scaled by what is left) from the progress row.
+
+    An undo counts the leads it goes through and names its phase (until a
+    worker starts it, the row still tells the import's own run); its phases
+    are a handful of statements of unknown length, so it shows no ETA.
+    """
+    undoing = job.status == S.UNDOING
     total = job.preview_counts.get("rows") or job.profile.get("approx_rows") or 0
-    if progress is None or job.status not in (S.PREVIEWING, *RUNNING):
+    if undoing:
+        total = undo_lead_count(job)
+    if progress is None or job.status not in POLLED or undo_waiting_for_a_worker(job):
         return ProgressView("Waiting for a worker", 0, total, 0, None, None)
-    fraction = PHASE_SHARE.get(progress.phase, 0.0)
+    shares = UNDO_PHASE_SHARE if undoing else PHASE_SHARE
+    labels = UNDO_PHASE_LABELS if undoing else PHASE_LABELS
+    fraction = shares.get(progress.phase, 0.0)
     done, total = progress.rows_done, progress.rows_total or total
     if progress.phase == "reading" and total:
         share = 0.9 if job.status == S.PREVIEWING else READING_SHARE
         fraction = share * min(done / total, 1.0)
     elapsed = timezone.now() - progress.started_at
     eta = None
-    if 0.02 < fraction < 1:
+    if 0.02 < fraction < 1 and not undoing:
         eta = timedelta(seconds=round(elapsed.total_seconds() * (1 - fraction) / fraction))
     return ProgressView(
-        phase=PHASE_LABELS.get(progress.phase, progress.phase.capitalize()),
+        phase=labels.get(progress.phase, progress.phase.capitalize()),
         rows_done=done,
         rows_total=total,
         percent=round(fraction * 100),
@@ -159,9 +192,7 @@ def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress partial, polled every second; ``HX-Redirect`` once the job is done."""
     job = job_or_404(pk)
-    waiting = job.status in (S.PREVIEWING, *RUNNING) or (
-        job.status == S.MAPPED and preview_pending(job)
-    )
+    waiting = job.status in POLLED or (job.status == S.MAPPED and preview_pending(job))
     if not waiting:
         if not request.htmx:
             return redirect(job)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
@@ -27,6 +28,7 @@ from leads.preferences import user_set_columns
 from leads.selectors import lead_count_exact
 from leads.views.table import lead_table_context, optional_columns
 from penguinleads.accounts.models import User
+from penguinleads.waiting import BulkLockBusy
 
 VIEW_LEAD = "leads.view_lead"
 EXPORT_LEAD = "leads.export_lead"
@@ -63,6 +65,30 @@ SAMPLE_CSV_ROWS = [
      "+46 8 123 456 78", "https://nordljus.se", "https://www.linkedin.com/in/bjorn-ostberg",
      "Göteborg", "Västra Götaland", "Sweden", "Partner, VIP"],
 ]  # fmt: skip
+
+
+def bulk_queued_message(describe: str, job: BulkAction) -> str:
+    """What a person reads when their action went to a worker: why, and that they hear back.
+
+    A small action goes there when another writer holds the workspace
+    (``leads.bulk.bulk_action_start`` sets ``job.busy``): the message names it, with a link.
+    """
+    follow = "This page follows its progress; you will also get a notification."
+    busy = getattr(job, "busy", None)
+    if busy is None:
+        return f"{describe} runs in the background. {follow}"
+    writer = busy.writer
+    holder = (
+        format_html('<a href="{}">{}</a>', writer.url, writer.name)
+        if writer
+        else "Another import or bulk action"
+    )
+    return format_html(
+        "{} is running, so {} waits for it and then runs in the background. {}",
+        holder,
+        describe[:1].lower() + describe[1:],
+        follow,
+    )
 
 
 def _safe_return_to(request: HttpRequest, url: str | None) -> str:
@@ -120,7 +146,8 @@ def bulk_action_create(request: HttpRequest) -> HttpResponse:
     renders a confirmation with the exact count (typed back above
     ``DELETE_TYPE_BACK_ABOVE``); only a confirmed post deletes. A job that
     ran now reports through a message; a background one sends the person to
-    its progress page.
+    its progress page. A delete while another writer holds the workspace
+    deletes nothing: the confirmation comes back (409) naming that writer.
     """
     permission = BULK_PERMISSIONS.get(request.POST.get("action", ""))
     if permission is None and request.user.has_perm(VIEW_LEAD):
@@ -135,6 +162,7 @@ def bulk_action_create(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(return_to)
     action = form.cleaned_data["action"]
+    context: dict = {}
     try:
         if action == BulkAction.Action.DELETE:
             count = lead_count_exact(form.selection.queryset())
@@ -143,19 +171,22 @@ def bulk_action_create(request: HttpRequest) -> HttpResponse:
                 return redirect(return_to)
             type_back = count > DELETE_TYPE_BACK_ABOVE
             typed_ok = not type_back or form.typed_count() == count
+            context = {
+                "form": form,
+                "count": count,
+                "type_back": type_back,
+                "typed_wrong": form.cleaned_data["confirm"] and not typed_ok,
+                "return_to": return_to,
+                "selection": form.selection,
+            }
             if not (form.cleaned_data["confirm"] and typed_ok):
-                context = {
-                    "form": form,
-                    "count": count,
-                    "type_back": type_back,
-                    "typed_wrong": form.cleaned_data["confirm"] and not typed_ok,
-                    "return_to": return_to,
-                    "selection": form.selection,
-                }
                 return render(request, "leads/bulkaction_confirm_delete.html", context)
         job = bulk_action_start(
             actor=request.user, action=action, params=form.params(), selection=form.selection
         )
+    except BulkLockBusy as exc:  # a delete while another writer runs: nothing deleted, say who
+        context["busy"] = exc
+        return render(request, "leads/bulkaction_confirm_delete.html", context, status=409)
     except ValidationError as exc:
         for error in exc.messages:
             messages.error(request, error)
@@ -171,11 +202,7 @@ def bulk_action_create(request: HttpRequest) -> HttpResponse:
     if job.state == BulkAction.State.FAILED:
         messages.error(request, f"{form.describe()} failed and changed nothing.")
     else:
-        messages.info(
-            request,
-            f"{form.describe()} runs in the background. "
-            "This page follows its progress; you will also get a notification.",
-        )
+        messages.info(request, bulk_queued_message(form.describe(), job))
     return redirect(job)
 
 

@@ -33,6 +33,7 @@ from leads import selectors as lead_selectors
 from leads.bulk import bulk_action_start
 from leads.models import BulkAction, Lead
 from leads.selection import LeadSelection
+from leads.views.lead_list import bulk_queued_message
 from lists.bulk import list_bulk_start
 from lists.forms import LeadListPickForm, ListBulkForm, SelectionForm
 from lists.models import LeadList, ListMembership
@@ -90,11 +91,7 @@ def _job_finished(
     if job.state == BulkAction.State.FAILED:
         messages.error(request, f"{describe} failed and changed nothing: {job.error}")
         return redirect(return_to)
-    messages.info(
-        request,
-        f"{describe} runs in the background. "
-        "This page follows its progress; you will also get a notification.",
-    )
+    messages.info(request, bulk_queued_message(describe, job))
     return redirect(job)
 
 

@@ -18,6 +18,7 @@ from django_tenants.utils import schema_context
 
 from imports.models import ImportJob, SavedMapping
 from imports.services import import_job_run
+from imports.tasks import import_job_undo_execute
 from leads.models import CustomField, Lead
 from lists.models import LeadList
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
@@ -507,6 +508,11 @@ def test_confirm_run_report_and_undo(workspace, client_for):
     assert Lead.objects.filter(import_job=job).count() == 2  # a GET changes nothing
     response = admin.post(reverse("imports:undo", args=[job.pk]))
     assert response["Location"] == job.get_absolute_url()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UNDOING  # a worker undoes it
+    undo_page = admin.get(job.get_absolute_url()).content.decode()
+    assert 'data-testid="import-progress"' in undo_page and "Waiting for a worker" in undo_page
+    import_job_undo_execute(schema_name=workspace.schema_name, job_id=job.pk, actor_id=None)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.UNDONE
     assert not Lead.objects.filter(import_job=job).exists()
