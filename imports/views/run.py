@@ -44,6 +44,7 @@ PHASE_SHARE = {
     "tagging": 0.85,
     "adding to list": 0.9,
     "suppressions": 0.95,
+    "indexing": 0.97,
     "done": 1.0,
 }
 PHASE_LABELS = {
@@ -58,6 +59,7 @@ PHASE_LABELS = {
     "tagging": "Tagging leads",
     "adding to list": "Adding leads to the list",
     "suppressions": "Recording suppressions",
+    "indexing": "Updating the search index",
     "done": "Finishing",
 }
 # Reading the file is the first part of a preview and of a run that must re-read it.
@@ -220,7 +222,13 @@ def import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         messages.info(request, "This import has finished; there is nothing to cancel.")
         return redirect(job)
-    import_job_cancel(job=job)
+    if not import_job_cancel(job=job):
+        messages.warning(
+            request,
+            "Too late to cancel: the import had already finished, and what it imported stays. "
+            "Undo it from its report if you need to.",
+        )
+        return redirect(job)
     job.refresh_from_db()
     if job.status == S.CANCELLED:
         messages.success(request, "Import cancelled. Nothing was imported.")

@@ -368,16 +368,30 @@ def test_options_are_saved_and_the_preview_counts_exactly(workspace, client_for,
         policy_company="keep",
     )
     assert job.extra_tags == ["Webinar", "Spring"]
-    assert job.lead_list.name == "Spring leads"
+    # The new list is created when the import runs: an abandoned import leaves none behind.
+    assert (job.new_list_name, job.lead_list) == ("Spring leads", None)
+    assert not LeadList.objects.filter(name="Spring leads").exists()
     assert job.policies["company"] == "keep"
     counts = job.preview_counts
     assert (counts["rows"], counts["created"], counts["updated"], counts["invalid"]) == (5, 2, 1, 1)
-    assert counts["duplicates_in_file"] == 1
+    assert (counts["duplicates_in_file"], counts["list_added"]) == (1, 3)
     page = client.get(reverse("imports:preview", args=[job.pk])).content.decode()
     assert "5 rows = 2 new + 1 updated + 0 unchanged + 0 skipped + 1 invalid + 1 repeats" in page
     assert 'data-flag="role"' in page  # info@ is a role address
     assert "not-an-email" in page  # the invalid tab opens first
     assert 'data-testid="download-problems"' in page
+
+    client.post(reverse("imports:confirm", args=[job.pk]))
+    job = import_job_run(job_id=job.pk)
+    spring = LeadList.objects.get(name="Spring leads")
+    assert (job.lead_list, spring.member_count, job.counts["list_added"]) == (spring, 3, 3)
+
+
+def test_a_new_list_named_like_an_existing_one_is_that_list(workspace, client_for):
+    existing = LeadListFactory(name="Spring Leads")
+    job = walk_to_preview(client_for(MEMBER), new_list_name="spring leads")
+    assert (job.lead_list, job.new_list_name) == (existing, "")
+    assert LeadList.objects.count() == 1
 
 
 @pytest.mark.parametrize(
