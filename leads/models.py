@@ -189,7 +189,7 @@ class LeadTag(models.Model):
     """A tag on a lead. Its own id lets an import's undo remove exactly its links."""
 
     # Both covered by the (lead, tag) unique and (tag, lead) indexes. Their keys
-    # are checked per statement, not per row (penguinleads.link_keys).
+    # are checked per statement, not per row (migration leads/0003).
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, db_index=False, db_constraint=False)
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False, db_constraint=False)
     created_at = models.DateTimeField(default=timezone.now)

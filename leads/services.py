@@ -251,7 +251,7 @@ def lead_delete(*, actor: User | None, lead: Lead) -> None:
 
     The same set-based path as bulk deletes, so list counts stay exact. While
     a bulk writer holds the lead, its lists or the workspace's links
-    (penguinleads.link_keys), it waits at most ``EDIT_LOCK_WAIT``, then
+    (migration leads/0003), it waits at most ``EDIT_LOCK_WAIT``, then
     ``LeadBusy``: nothing is deleted.
     """
     from leads.bulk import leads_delete_set_based

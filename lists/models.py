@@ -42,7 +42,7 @@ class ListMembership(models.Model):
         IMPORT = "import", "Import"
 
     # Both covered by the two composite indexes below: no single-column ones.
-    # Their keys are checked per statement, not per row (penguinleads.link_keys).
+    # Their keys are checked per statement, not per row (migration leads/0003).
     lead_list = models.ForeignKey(
         LeadList,
         on_delete=models.CASCADE,

@@ -1,7 +1,7 @@
 """A person's write waits a moment for a bulk writer, then says why (issue 7).
 
 An import holds the rows of the leads it updates, the list it fills and the
-workspace's link lock (penguinleads.link_keys) until it commits, which at a
+workspace's link lock (migration leads/0003) until it commits, which at a
 million rows takes minutes. An edit or delete made on a page must not hang
 that long: it waits at most ``EDIT_LOCK_WAIT`` for any lock, then rolls back
 to its savepoint (the caller's transaction stays usable) and raises the

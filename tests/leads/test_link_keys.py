@@ -1,4 +1,4 @@
-"""Tag links' and memberships' foreign keys, checked per statement (penguinleads.link_keys).
+"""Tag links' and memberships' foreign keys, checked per statement (migration leads/0003).
 
 The database still refuses a link to a missing lead, tag or list and the
 delete of a parent a link points at, on every path (raw SQL here); Django's
@@ -169,7 +169,7 @@ def _triggers() -> set[tuple[str, str]]:
 
 def test_every_unconstrained_link_key_has_both_checks(workspace):
     """A new ForeignKey with db_constraint=False (other than import provenance) needs
-    its triggers (penguinleads.link_keys.link_triggers_sql) in a migration."""
+    its triggers in a migration, as leads/0003 and lists/0003 write them."""
     triggers = _triggers()
     unconstrained = [
         field

@@ -1,4 +1,4 @@
-"""Tier 2: a link written while its parent is deleted (penguinleads.link_keys).
+"""Tier 2: a link written while its parent is deleted (migration leads/0003).
 
 Tag links and memberships have no per-row foreign-key constraint; their
 statement-level checks share one advisory lock per workspace, so of a link
