@@ -1,5 +1,5 @@
 """The import wizard in a real browser, with a real worker: upload → map → options → preview →
-import → report → undo, for a CSV and for an XLSX.
+import → report → undo (in the worker as well), for a CSV and for an XLSX.
 
 Data is committed in a throwaway workspace (the server thread cannot see a test
 transaction). The import runs in a real ``procrastinate worker --one-shot``
@@ -186,8 +186,12 @@ def test_the_whole_wizard_imports_a_file_and_undoes_it(
     page.get_by_test_id("undo-import").click()
     expect(page.get_by_test_id("undo-plan")).to_contain_text("3")
     page.get_by_test_id("confirm-undo").click()
+    # The undo runs in a worker too: its page follows it, then shows the undo's report.
+    expect(page.get_by_test_id("undo-progress-card")).to_be_visible()
+    result = run_worker()
+    assert result.returncode == 0, result.stderr
     report = page.get_by_test_id("undo-report")
-    expect(report).to_be_visible()
+    expect(report).to_be_visible(timeout=20_000)
     expect(report.locator('[data-undo="created_deleted"]')).to_have_text("3")
     expect(report.locator('[data-undo="fields_restored"]')).to_have_text("2")  # company, last name
     expect(page.get_by_test_id("job-status")).to_have_text("Undone")
