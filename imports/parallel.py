@@ -19,7 +19,8 @@ Contract:
 - Helpers are ended whenever the call ends (done, a bad file, a cancel, a
   closed generator, a helper's own failure): asked to stop, then killed after
   ``STOP_GRACE`` seconds. No wait on a helper is unbounded: a helper that
-  dies is noticed within ``POLL_SECONDS``.
+  dies is noticed within ``POLL_SECONDS``, and helpers whose parent was
+  killed exit within ``POLL_SECONDS`` too.
 - Helpers never touch the database. They are forked with the cleaner
   (inherited, custom fields and owners included, never pickled), restore the
   default signal handlers (a worker's asyncio handlers would otherwise make
@@ -178,7 +179,18 @@ def _serve(cleaner: RowCleaner, tasks, results) -> None:
     # Ctrl-C reaches the whole process group; the parent decides when helpers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.set_wakeup_fd(-1)
-    while (batch := tasks.get()) is not None:
+    parent = os.getppid()
+    while True:
+        try:
+            batch = tasks.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            # A killed parent never sends the None; this copy of its database sockets must
+            # not keep its sessions open (nor the helper wait forever) once it is gone.
+            if os.getppid() != parent:
+                os._exit(1)
+            continue
+        if batch is None:
+            break
         try:
             results.put(("ok", *_clean_block(cleaner, batch)))
         except Exception as exc:  # reported to the parent, which fails the job

@@ -38,7 +38,7 @@ from imports.tasks import import_job_preview_execute
 from leads.custom_fields import custom_field_create
 from penguinleads.accounts.models import User
 from penguinleads.embedded_db import REPO_ROOT
-from tests.reliability.helpers import wait_for
+from tests.reliability.helpers import python_child, wait_for
 from tests.tier2 import subprocess_env
 
 pytestmark = pytest.mark.tier2
@@ -322,3 +322,42 @@ def _processes_left_in_group(group: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+HELPERS_CHILD = """
+import itertools, multiprocessing, time
+from imports import parallel
+from imports.rowcleaning import MappedColumn, RowCleaner
+
+cleaner = RowCleaner(mapping=[MappedColumn(0, "Email", "email")], custom_fields=[], owners={},
+                     region="FR", day_first=False)
+
+def rows():
+    for n in itertools.count():
+        time.sleep(0.001)
+        yield n + 2, [f"p{n}@example.com"]
+
+for number, _ in enumerate(parallel.cleaned_blocks(cleaner, rows(), workers=2, counter=[0],
+                                                   batch_rows=50)):
+    if number == 3:
+        print(*(p.pid for p in multiprocessing.active_children()), flush=True)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting for its new parent to reap it does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_cleaning_helpers_exit_when_their_process_is_killed():
+    """A SIGKILLed import leaves no helper behind holding copies of its database sockets."""
+    child = python_child(HELPERS_CHILD)
+    helpers = [int(pid) for pid in child.stdout.readline().split()]
+    assert len(helpers) == 2, child.stderr.read()
+    os.kill(child.pid, signal.SIGKILL)
+    child.communicate(timeout=30)
+    wait_for(lambda: not any(_running(pid) for pid in helpers), timeout=10)
