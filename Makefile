@@ -25,7 +25,7 @@ test: $(INSTALLED) chromium
 chromium:
 	@$(BIN)/python -m penguinleads.chromium ensure
 
-# Issue 7's benchmark: SIZE leads + a SIZE-row file (`SIZE=100000 make bench` for a quick run).
+# The benchmark: SIZE leads + a SIZE-row file (`SIZE=100000 make bench` for a quick run).
 SIZE ?= 1000000
 bench: $(INSTALLED)
 	$(BIN)/python -m penguinleads.launcher bench --size $(SIZE)
