@@ -97,6 +97,18 @@ def assert_same(result: tuple, alone: tuple, context: str = "") -> None:
     assert len(result[3]) == len(alone[3]), context
 
 
+def _previewed_alone(jobs: list[tuple[str, int]]) -> dict:
+    """Each job's preview run on its own, keyed by (schema, job id); the jobs left mapped."""
+    alone = {}
+    for schema, job_id in jobs:
+        with schema_context(schema):
+            import_job_preview(job_id=job_id)
+        alone[schema, job_id] = _result(schema, job_id)
+        assert alone[schema, job_id][0] == "previewed", alone[schema, job_id][1]
+        _remap(schema, job_id)
+    return alone
+
+
 def _remap(schema: str, job_id: int) -> None:
     """Back to mapped (its staging dropped), ready to be previewed again."""
     with schema_context(schema):
@@ -140,13 +152,7 @@ def test_concurrent_previews_in_one_process_give_what_each_gives_alone(
 ):
     monkeypatch.setattr(parallel, "BATCH_ROWS", 100)
     monkeypatch.setattr(parallel, "default_workers", lambda approx_rows: helpers)
-    alone = {}
-    for schema, job_id in three_jobs:
-        with schema_context(schema):
-            import_job_preview(job_id=job_id)
-        alone[schema, job_id] = _result(schema, job_id)
-        assert alone[schema, job_id][0] == "previewed", alone[schema, job_id][1]
-        _remap(schema, job_id)
+    alone = _previewed_alone(three_jobs)
 
     for _round in range(3):
         barrier, errors = threading.Barrier(len(three_jobs)), []
@@ -212,13 +218,7 @@ def test_concurrent_previews_in_one_worker_give_what_each_gives_alone(throwaway_
         (two, _job(two, data, {"Email": "email", "Alpha": "company", "Beta": "first_name",
                                "Gamma": f"cf:{region}"})),
     ]  # fmt: skip
-    alone = {}
-    for schema, job_id in jobs:
-        with schema_context(schema):
-            import_job_preview(job_id=job_id)
-        alone[schema, job_id] = _result(schema, job_id)
-        assert alone[schema, job_id][0] == "previewed", alone[schema, job_id][1]
-        _remap(schema, job_id)
+    alone = _previewed_alone(jobs)
 
     queue = f"test-{uuid.uuid4().hex[:12]}"
     for schema, job_id in jobs:
