@@ -1,27 +1,92 @@
-"""Test tiers (DESIGN §8).
+"""Test tiers.
 
 Tier 1 (most tests): the session creates two workspaces, ``alpha`` and
 ``beta``, once, each with one person per role, committed. Each test runs in
 the ``db`` fixture's transaction, so its own rows roll back.
 
-Tier 2 (``tests/tier2.py``): throwaway workspaces with committed data,
-dropped at teardown. Never use ``transactional_db`` here: its flush would
-truncate the public schema's workspace tables under the session workspaces.
+Tier 2: committed data or real processes. A test is marked ``tier2``
+automatically (``pytest_collection_modifyitems`` below) when it uses a
+fixture of ``TIER2_FIXTURES`` (throwaway workspaces from ``tests/tier2.py``,
+a server thread, committed rows) or starts a process (its code, or a
+function of ``tests/`` it calls, uses the ``subprocess`` module: workers,
+``manage.py`` commands, ``python_child``). Never use ``transactional_db``
+here: its flush would truncate the public schema's workspace tables under
+the session workspaces.
+
+Either tier runs alone: ``pytest -m "not tier2"`` is the fast loop,
+``pytest -m tier2`` the slow one (minutes); ``django_db_setup`` below sets
+up the test database whatever subset was collected.
 """
 
 from __future__ import annotations
 
+import subprocess
+import types
+
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
 from django_tenants.utils import schema_context
 
+from penguinleads.accounts.models import User
+from penguinleads.tenancy.models import Workspace
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, ROLES, VIEWER
 from penguinleads.tenancy.services import workspace_provision
 from tests.tier2 import throwaway_workspace  # noqa: F401  (fixture)
 
 PASSWORD = "correct-horse-battery-staple"
+
+# Read at collection, before any test database exists: the name a run must never write to.
+DEVELOPMENT_DATABASE_NAME = settings.DATABASES[DEFAULT_DB_ALIAS]["NAME"]
+
+# Fixtures that commit data or serve requests from another thread: their tests are tier 2.
+TIER2_FIXTURES = frozenset(
+    {
+        "throwaway_workspace",  # tests/tier2.py
+        "committed",  # committed rows outside the test transaction
+        "web_server",  # tests/e2e: a server thread for the browser
+        "sign_in_server",  # tests/accounts: a server thread for concurrent sign-ins
+        "live_server",  # pytest-django's server thread
+        "transactional_db",
+    }
+)
+
+
+def _starts_processes(func: types.FunctionType, seen: set) -> bool:
+    """Whether ``func``, or a function of ``tests/`` it refers to, uses ``subprocess``."""
+    if func in seen:
+        return False
+    seen.add(func)
+    names, codes = set(), [func.__code__]
+    while codes:  # the function's own code and that of its nested functions and lambdas
+        code = codes.pop()
+        names.update(code.co_names)
+        codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    for name in names:
+        value = func.__globals__.get(name)
+        if value is subprocess or getattr(value, "__module__", None) == "subprocess":
+            return True
+        if (
+            isinstance(value, types.FunctionType)
+            and value.__module__.startswith("tests.")
+            and _starts_processes(value, seen)
+        ):
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark tier-2 tests before ``-m`` selects (pytest's own hook deselects after this one)."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if TIER2_FIXTURES.intersection(item.fixturenames) or (
+            function is not None and _starts_processes(function, set())
+        ):
+            item.add_marker(pytest.mark.tier2)
 
 
 def role_email(role: str, slug: str) -> str:
@@ -29,10 +94,29 @@ def role_email(role: str, slug: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Provision the session workspaces after pytest-django built the test database."""
-    if not connection.settings_dict["NAME"].startswith("test"):
-        pytest.exit("Refusing to provision test workspaces in a non-test database.")
+def django_db_setup(
+    request, django_db_setup, django_db_blocker, django_db_keepdb, django_db_createdb
+):
+    """The test database, whatever subset of tests runs; then the session workspaces.
+
+    pytest-django sets up the test database only when a collected test asks
+    for ``db``, ``transactional_db``, ``live_server`` or the ``django_db``
+    mark. Tier-2 tests ask for none of them (their data must be committed,
+    outside a test transaction), so when only they run (``-m tier2``,
+    ``tests/e2e``) the default database is set up here instead, the same way.
+    """
+    created = None
+    if connection.settings_dict["NAME"] == DEVELOPMENT_DATABASE_NAME:
+        with django_db_blocker.unblock():
+            created = setup_databases(
+                verbosity=request.config.option.verbose,
+                interactive=False,
+                aliases={DEFAULT_DB_ALIAS},
+                keepdb=django_db_keepdb and not django_db_createdb,
+            )
+    name = connection.settings_dict["NAME"]
+    if name == DEVELOPMENT_DATABASE_NAME or not name.startswith("test"):
+        pytest.exit(f"Refusing to provision test workspaces in the non-test database {name!r}.")
     with django_db_blocker.unblock():
         for slug, name in [("alpha", "Alpha Corp"), ("beta", "Beta Ltd")]:
             result = workspace_provision(
@@ -43,14 +127,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 owner_name=f"{name} Owner",
             )
             with schema_context(result.workspace.schema_name):
-                from penguinleads.accounts.models import User
-
                 for role in (ADMIN, MEMBER, VIEWER):
                     user = User.objects.create_user(
                         role_email(role, slug), PASSWORD, full_name=f"{name} {role}"
                     )
                     user.groups.add(Group.objects.get(name=role))
     yield
+    if created is not None and not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture
@@ -73,8 +158,6 @@ def private_storage(settings, tmp_path):
 
 
 def _workspace(slug: str):
-    from penguinleads.tenancy.models import Workspace
-
     return Workspace.objects.get(slug=slug)
 
 
@@ -96,8 +179,6 @@ def other_workspace(db):
 @pytest.fixture
 def users(workspace):
     """The session users of ``alpha`` by role name."""
-    from penguinleads.accounts.models import User
-
     return {role: User.objects.get(email=role_email(role, "alpha")) for role in ROLES}
 
 
@@ -130,6 +211,4 @@ def owner_client(client_for) -> Client:
 
 @pytest.fixture
 def public_client(db) -> Client:
-    from django.conf import settings
-
     return Client(HTTP_HOST=settings.BASE_DOMAIN)

@@ -3,17 +3,21 @@
 For browser tests, real worker processes, crash and concurrency tests: the
 code under test runs in other threads or processes, which cannot see an
 uncommitted test transaction. Each workspace is dropped (schema and rows)
-at teardown.
+at teardown. A test using ``throwaway_workspace`` is marked ``tier2`` by
+tests/conftest.py.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import connection
 
 from penguinleads.tenancy.roles import OWNER
+from penguinleads.tenancy.services import workspace_provision
 
 
 @pytest.fixture
@@ -22,8 +26,6 @@ def throwaway_workspace(django_db_setup, django_db_blocker):
 
     Yields a factory: ``make(**overrides)`` → ProvisionedWorkspace.
     """
-    from penguinleads.tenancy.services import workspace_provision
-
     made = []
 
     def make(password: str = "correct-horse-battery-staple"):
@@ -47,8 +49,6 @@ def throwaway_workspace(django_db_setup, django_db_blocker):
 def database_url(settings_dict: dict) -> str:
     """The ``DATABASE_URL`` of a connection's database, for subprocesses (workers,
     concurrent writers) that must use the test database."""
-    from urllib.parse import quote, urlencode
-
     host, port = settings_dict["HOST"], str(settings_dict["PORT"] or "")
     query = {}
     if host.startswith("/"):  # a Unix-socket directory goes in the query string
@@ -65,6 +65,4 @@ def database_url(settings_dict: dict) -> str:
 
 def subprocess_env() -> dict:
     """The environment for a child process that must see the test database."""
-    import os
-
     return {**os.environ, "DATABASE_URL": database_url(connection.settings_dict)}

@@ -26,8 +26,6 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
 from django.test.testcases import LiveServerThread
 
-pytestmark = pytest.mark.tier2
-
 LOGIN = "/accounts/login/"
 GUESSES = 20
 WRONG_PASSWORD = "not-the-password-at-all"
@@ -95,16 +93,6 @@ class Server:
         set_cookie = response.getheader("Set-Cookie")
         cookie = re.search(rf"{settings.CSRF_COOKIE_NAME}=([^;]+)", set_cookie)
         return cookie.group(1), CSRF_INPUT.search(page).group(1).decode()
-
-
-@pytest.fixture(autouse=True)
-def db(django_db_setup):
-    """The test database, without pytest-django's test transaction the server could not see.
-
-    Named ``db`` so pytest-django creates the test database even when this
-    module runs alone (it plans by that name); the data is committed by
-    ``throwaway_workspace`` and dropped with it.
-    """
 
 
 @pytest.fixture(scope="module")

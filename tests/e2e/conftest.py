@@ -39,10 +39,6 @@ from penguinleads import chromium
 # synchronous database calls from a thread with a running loop unless told.
 # Django reads the variable at each call, so setting it at import is enough.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-# Read at collection, before pytest-django points the connection at the test
-# database; the guard in ``db`` below compares against it.
-DEVELOPMENT_DATABASE_NAME = settings.DATABASES["default"]["NAME"]
 ARTIFACTS_DIR = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -71,25 +67,6 @@ class LiveServer:
         """
         host = workspace.host if workspace is not None else settings.BASE_DOMAIN
         return f"http://{host}:{self.port}{path}"
-
-
-@pytest.fixture(autouse=True)
-def db(django_db_setup):
-    """Browser tests get the test database, but not pytest-django's test transaction.
-
-    pytest-django creates the test database only when a collected test asks
-    for ``db``, ``transactional_db`` or the ``django_db`` mark. Run alone
-    (``pytest tests/e2e``), browser tests ask for none of them and would run
-    against the development database. pytest-django's own ``db`` would wrap
-    each test in a transaction the server thread cannot see, and
-    ``transactional_db`` flushes the public schema. So this directory
-    overrides ``db`` with a no-op, autouse: every browser test counts as
-    "using the database" for pytest-django's planning, and nothing more.
-    Data comes from ``throwaway_workspace`` (committed).
-    """
-    name = connection.settings_dict["NAME"]
-    if name == DEVELOPMENT_DATABASE_NAME:
-        pytest.exit(f"Browser tests refused to run against the development database {name!r}.")
 
 
 @pytest.fixture(scope="package")

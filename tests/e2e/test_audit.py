@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.e2e.helpers import sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
+pytestmark = pytest.mark.e2e
 
 
 def test_an_owner_opens_the_audit_log_and_filters_it_by_action(

@@ -26,7 +26,7 @@ from tests.conftest import PASSWORD
 from tests.e2e.helpers import sign_in
 from tests.tier2 import subprocess_env
 
-pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
+pytestmark = pytest.mark.e2e
 
 HEADER = ["Email", "First name", "Last name", "Company", "Tags"]
 ROWS = [

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.e2e.helpers import sign_in as fill_sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
+pytestmark = pytest.mark.e2e
 
 
 def seed(schema_name: str) -> None:

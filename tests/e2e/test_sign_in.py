@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.conftest import PASSWORD
 from tests.e2e.helpers import sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.tier2]
+pytestmark = pytest.mark.e2e
 
 LOGIN_PATH = re.compile(r"/accounts/login/(\?.*)?$")
 

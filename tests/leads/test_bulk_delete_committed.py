@@ -19,8 +19,6 @@ from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads
 from tests.factories import LeadFactory, TagFactory
 
-pytestmark = pytest.mark.tier2
-
 
 @pytest.fixture
 def committed(throwaway_workspace):

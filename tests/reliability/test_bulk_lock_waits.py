@@ -34,7 +34,6 @@ from penguinleads.tenancy.side_connection import side_connection
 from penguinleads.waiting import EDIT_LOCK_WAIT, BulkWriter, bulk_writer_running
 from tests.factories import LeadFactory, LeadListFactory, TagFactory
 
-pytestmark = pytest.mark.tier2
 WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
 HOLD_SECONDS = 20  # the holder lets go after this, so a request that waits for it ends
 SLACK = 3.0  # what a request may take beyond the wait (pages, queries, a slow machine)
@@ -232,7 +231,6 @@ def test_with_the_workspace_free_a_small_action_still_runs_at_once(busy):
 def test_the_holder_named_is_an_import_else_a_started_undo_else_a_worker_s_bulk_action(
     workspace,
 ):
-    """Tier 1 (and what makes this module set up the test database when run alone)."""
     from procrastinate.contrib.django import app
 
     from imports.undo import UNDO_TASK

@@ -26,8 +26,6 @@ from penguinleads.accounts.models import User
 from tests.factories import LeadFactory
 from tests.imports.helpers import HEADER, make_job
 
-pytestmark = pytest.mark.tier2
-
 ROWS = 6000  # past the first progress report while reading (every 5,000 rows)
 PHASES = [
     "waiting for other imports", "reading", "matching", "tags", "updating", "creating",

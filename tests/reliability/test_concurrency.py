@@ -31,8 +31,6 @@ from penguinleads.tenancy.side_connection import side_connection
 from penguinleads.waiting import EDIT_LOCK_WAIT
 from tests.reliability.helpers import import_command, python_child, write_leads_csv
 
-pytestmark = pytest.mark.tier2
-
 RACES = int(os.environ.get("CONCURRENCY_RACES", "3"))
 ROWS = int(os.environ.get("CONCURRENCY_ROWS", "5000"))
 WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
@@ -297,8 +295,7 @@ def test_an_edit_during_a_real_import_is_refused_with_its_number_or_saved_after_
 
 
 def test_a_save_from_a_form_loaded_before_another_save_is_refused(workspace):
-    """Tier 1, the sequential case (and what makes this module set up the test database
-    when run alone): the second save carries the version both people loaded."""
+    """The sequential case: the second save carries the version both people loaded."""
     lead = Lead.objects.create(email="both@example.com", email_key="both@example.com")
     lead_update(actor=None, lead=lead, data={"company": "First"}, expected_version=1)
     with pytest.raises(StaleLead):

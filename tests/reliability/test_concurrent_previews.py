@@ -41,8 +41,6 @@ from penguinleads.embedded_db import REPO_ROOT
 from tests.reliability.helpers import python_child, wait_for
 from tests.tier2 import subprocess_env
 
-pytestmark = pytest.mark.tier2
-
 HEADERS = ["Email", "Alpha", "Beta", "Gamma"]
 
 

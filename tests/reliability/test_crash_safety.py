@@ -24,7 +24,6 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -45,8 +44,6 @@ from tests.reliability.helpers import (
     wait_for,
     write_leads_csv,
 )
-
-pytestmark = pytest.mark.tier2
 
 ROWS = int(os.environ.get("CRASH_ROWS", "20000"))
 KILLS = int(os.environ.get("CRASH_KILLS", "10"))
@@ -316,7 +313,6 @@ def test_a_bulk_action_killed_midway_changes_nothing_is_swept_failed_and_reruns_
 
 
 def test_the_bulk_sweeper_fails_only_actions_no_worker_will_run(workspace):
-    """Tier 1 (and what makes this module set up the test database when run alone)."""
     from leads.tasks import bulk_action_execute
 
     selection = LeadSelection(query="").to_json()

@@ -27,7 +27,6 @@ from penguinleads.waiting import EDIT_LOCK_WAIT
 from tests.factories import LeadFactory, TagFactory
 from tests.leads.helpers import lead_admin_post
 
-pytestmark = pytest.mark.tier2
 WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
 
 INSERT_LINK = "INSERT INTO leads_leadtag (lead_id, tag_id, created_at) VALUES (%s, %s, now())"

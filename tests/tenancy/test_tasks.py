@@ -190,7 +190,6 @@ def stale_invitee(workspace: Workspace) -> int:
         return user.pk
 
 
-@pytest.mark.tier2
 def test_a_worker_runs_a_workspace_task_against_its_own_workspace_only(
     throwaway_workspace, committed
 ):
@@ -231,7 +230,6 @@ def finished_job(queue: str, *, status: str, days_ago: int) -> int:
     return job_id
 
 
-@pytest.mark.tier2
 def test_the_daily_cleanup_deletes_old_finished_jobs_and_keeps_the_rest(committed):
     before = last_job_id()
     parked = f"parked-{uuid.uuid4().hex[:12]}"  # no worker listens here
