@@ -17,7 +17,7 @@ from imports.mapping import infer_custom_type
 from imports.models import ImportJob
 from imports.plan import FILL_BLANKS, KEEP, OVERWRITE, default_policy
 from imports.reading import ReadOptions
-from imports.reading_encoding import ENCODING_LABELS
+from imports.reading.encoding import ENCODING_LABELS
 from leads.models import CustomField
 from lists.models import LeadList
 from penguinleads.accounts.models import User

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from imports.forms import RereadForm, UploadForm
 from imports.models import ImportJob
 from imports.reading import FileReadError
-from imports.reading_base import size_label
-from imports.reading_encoding import encoding_label
+from imports.reading.base import size_label
+from imports.reading.encoding import encoding_label
 from imports.services import (
     TransitionRefused,
     import_job_create,

@@ -22,7 +22,7 @@ compressed stream); so are legacy ``.xls``, ``.xlsb`` and ``.ods``.
 
 What is *not* done here: trimming or cleaning values, and the formula-prefix
 inverse. Cells come out exactly as stored; the engine's per-value cleaning
-calls :func:`unquote_formula` (DESIGN §7).
+calls :func:`imports.reading.values.unquote_formula`.
 """
 
 from __future__ import annotations
@@ -37,30 +37,18 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing
 from typing import BinaryIO
 
-from imports.reading_base import (
+from imports.reading.base import (
     FileProfile,
     FileReadError,
     Limits,
     ReadOptions,
     ReadWarning,
-    data_rows,
     number,
     size_label,
 )
-from imports.reading_csv import SAMPLE_BYTES, Opener, csv_records, sniff_csv
-from imports.reading_xlsx import check_zip_sizes, sniff_xlsx, xlsx_rows
-
-__all__ = [
-    "FileProfile",
-    "FileReadError",
-    "Limits",
-    "ReadOptions",
-    "ReadWarning",
-    "detect_day_first",
-    "iter_rows",
-    "sniff",
-    "unquote_formula",
-]
+from imports.reading.delimited import SAMPLE_BYTES, Opener, csv_records, sniff_csv
+from imports.reading.tables import data_rows
+from imports.reading.workbook import check_zip_sizes, sniff_xlsx, xlsx_rows
 
 OpenBinary = Callable[[], BinaryIO]
 
@@ -195,45 +183,6 @@ def iter_rows(
         )
 
 
-def unquote_formula(value: str) -> str:
-    """The inverse of export's formula neutralisation (DESIGN §7): drop one leading ``'``.
-
-    Dropped when the quotes at the start are followed by ``=``, ``+``, ``-``,
-    ``@``, tab or carriage return: ``'=SUM(A1)`` → ``=SUM(A1)``, ``''=x`` →
-    ``'=x`` (only one), ``'hello`` and ``'`` unchanged. For the round trip to
-    be exact the exporter must add a ``'`` to a value like ``'=x`` too (quotes
-    then a formula character), not only to values starting with one.
-    """
-    if value[:1] == "'" and value.lstrip("'")[:1] in _FORMULA_STARTS:
-        return value[1:]
-    return value
-
-
-_FORMULA_STARTS = frozenset("=+-@\t\r")
-_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?!\d)")
-
-
-def detect_day_first(values: list[str]) -> bool | None:
-    """Whether the numeric dates among ``values`` put the day first.
-
-    ``True`` when some value can only be day-first (25/03/2024) and none
-    only month-first (03/25/2024); ``False`` the other way round; ``None``
-    when no value settles it (all ambiguous like 03/04/2024, ISO dates, not
-    dates) or the values contradict each other.
-    """
-    day_first = month_first = False
-    for value in values:
-        match = _NUMERIC_DATE.match(value)
-        if not match:
-            continue
-        first, second = int(match[1]), int(match[2])
-        if 12 < first <= 31 and 1 <= second <= 12:
-            day_first = True
-        elif 12 < second <= 31 and 1 <= first <= 12:
-            month_first = True
-    return day_first if day_first != month_first else None
-
-
 # -- formats and containers -----------------------------------------------------------
 
 
@@ -260,7 +209,7 @@ def _zip_kind(open_binary: OpenBinary, *, limits: Limits) -> tuple[str, list[zip
     """``("xlsx", members)`` for a workbook, ``("zip", members)`` for an archive of files.
 
     Reads the central directory only; a workbook's size check happens in
-    :mod:`imports.reading_xlsx`, an archive's here, both before anything is
+    :mod:`imports.reading.workbook`, an archive's here, both before anything is
     inflated.
     """
     try:

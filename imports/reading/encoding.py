@@ -11,7 +11,7 @@ import re
 
 from charset_normalizer import from_bytes
 
-from imports.reading_base import FileReadError
+from imports.reading.base import FileReadError
 
 DETECT_BYTES = 64 * 1024  # charset-normalizer is slow and no wiser on more
 

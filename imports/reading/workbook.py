@@ -1,11 +1,11 @@
 """XLSX workbooks: zip-bomb guard, openpyxl read-only streaming, cell values as text.
 
-Untrusted workbooks (DESIGN §7): the zip's declared uncompressed sizes are
-checked before openpyxl sees the file (``zipfile`` never inflates a member
-past its declared size, so the declaration is a real bound), openpyxl parses
-XML with defusedxml (installed; openpyxl picks it up by itself), external
-links are not loaded (``keep_links=False``) and formulas give their cached
-values (``data_only=True``).
+Workbooks are untrusted: the zip's declared uncompressed sizes are checked
+before openpyxl sees the file (``zipfile`` never inflates a member past its
+declared size, so the declaration is a real bound), openpyxl parses XML with
+defusedxml (installed; openpyxl picks it up by itself), external links are
+not loaded (``keep_links=False``) and formulas give their cached values
+(``data_only=True``).
 """
 
 from __future__ import annotations
@@ -23,16 +23,8 @@ from openpyxl.worksheet import _read_only, _reader
 from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.functions import iterparse
 
-from imports.reading_base import (
-    FileReadError,
-    Limits,
-    ReadOptions,
-    ReadWarning,
-    data_rows,
-    number,
-    shape_table,
-    size_label,
-)
+from imports.reading.base import FileReadError, Limits, ReadOptions, ReadWarning, number, size_label
+from imports.reading.tables import data_rows, shape_table
 
 # What Excel shows in a cell whose formula failed. openpyxl hands error cells
 # over as these strings; a person typing "#N/A" as a value means the same.

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import BinaryIO
 
-from imports.reading_base import FileReadError, Limits, ReadOptions, number, shape_table
-from imports.reading_encoding import (
+from imports.reading.base import FileReadError, Limits, ReadOptions, number
+from imports.reading.encoding import (
     MARK_ERRORS,
     MARKED,
     complete_text,
@@ -32,6 +32,7 @@ from imports.reading_encoding import (
     encoding_label,
     normalise_encoding,
 )
+from imports.reading.tables import shape_table
 
 # Opens the (inner) byte stream afresh, registering what to close on the stack.
 Opener = Callable[[ExitStack], BinaryIO]
