@@ -1,10 +1,19 @@
 """factory-boy factories for workspace models (use inside a workspace schema)."""
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from exports.models import ExportJob
+from imports.models import ImportJob
 from leads.identity import email_key
-from leads.models import CustomField, Lead, Suppression, Tag
+from leads.models import BulkAction, CustomField, Lead, Suppression, Tag
+from leads.selection import LeadSelection
+
+
+def every_lead() -> dict:
+    """The stored selection of every lead (no filter, nothing excluded)."""
+    return LeadSelection(query="").to_json()
 
 
 class LeadFactory(DjangoModelFactory):
@@ -53,3 +62,40 @@ class LeadListFactory(DjangoModelFactory):
         model = "lists.LeadList"
 
     name = factory.Sequence(lambda n: f"List {n}")
+
+
+class ImportJobFactory(DjangoModelFactory):
+    """An import at the model's first status (uploaded) with no file stored.
+
+    ``running=True``: an import in its merge, as the bulk lock's holder sees it.
+    """
+
+    class Meta:
+        model = ImportJob
+
+    class Params:
+        running = factory.Trait(
+            status=ImportJob.Status.RUNNING, started_at=factory.LazyFunction(timezone.now)
+        )
+
+    file_name = factory.Sequence(lambda n: f"import-{n}.csv")
+
+
+class ExportJobFactory(DjangoModelFactory):
+    """A queued CSV export of every lead's email (a completed one needs ``file_path``)."""
+
+    class Meta:
+        model = ExportJob
+
+    fields = factory.LazyFunction(lambda: ["email"])
+    selection = factory.LazyFunction(every_lead)
+
+
+class BulkActionFactory(DjangoModelFactory):
+    """A queued "add tag" over every lead; running it needs ``params={"tag": pk}``."""
+
+    class Meta:
+        model = BulkAction
+
+    action = BulkAction.Action.ADD_TAG
+    selection = factory.LazyFunction(every_lead)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from exports.models import ExportJob
 from exports.services import export_job_download, export_job_run, export_start
 from imports.undo import import_job_undo
 from leads import bulk
@@ -31,6 +30,7 @@ from penguinleads.accounts.services import team_set_role
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER
 from tests.factories import (
     CustomFieldFactory,
+    ExportJobFactory,
     LeadFactory,
     LeadListFactory,
     SuppressionFactory,
@@ -167,9 +167,7 @@ def test_an_export_downloaded_at_once_records_its_event(leads, users, new_events
 
 
 def test_a_background_export_and_its_download_record_their_events(leads, users, new_events):
-    job = ExportJob.objects.create(
-        format="csv", fields=["email"], selection=EVERYONE.to_json(), created_by=users[MEMBER]
-    )
+    job = ExportJobFactory(selection=EVERYONE.to_json(), created_by=users[MEMBER])
     job = export_job_run(job_id=job.pk)
     assert job.status == "completed", job.error
     event = only_event(new_events)

@@ -22,11 +22,12 @@ pytestmark = pytest.mark.e2e
 def seed(schema_name: str) -> dict:
     """60 Acme leads tagged VIP, 5 Acme leads without it, 5 VIP leads elsewhere."""
     from leads.identity import email_key
-    from leads.models import Lead, LeadTag, Tag
+    from leads.models import Lead, LeadTag
+    from tests.factories import TagFactory
 
     with schema_context(schema_name):
-        vip = Tag.objects.create(name="VIP")
-        hot = Tag.objects.create(name="Hot")
+        vip = TagFactory(name="VIP")
+        hot = TagFactory(name="Hot")
 
         def make(email: str, company: str) -> Lead:
             return Lead(email=email, email_key=email_key(email), company=company,

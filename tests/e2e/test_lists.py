@@ -22,7 +22,8 @@ pytestmark = pytest.mark.e2e
 def seed(schema_name: str) -> None:
     """55 Acme leads (buyer50 unsubscribed and suppressed) and 5 Globex leads."""
     from leads.identity import email_key
-    from leads.models import Lead, Suppression
+    from leads.models import Lead
+    from tests.factories import SuppressionFactory
 
     def make(email: str, company: str, **fields) -> Lead:
         return Lead(email=email, email_key=email_key(email), company=company,
@@ -39,7 +40,7 @@ def seed(schema_name: str) -> None:
                 *(make(f"sales{i}@globex.example", "Globex") for i in range(5)),
             ]
         )
-        Suppression.objects.create(email_key="buyer50@acme.example", reason="unsubscribed")
+        SuppressionFactory(email_key="buyer50@acme.example", reason="unsubscribed")
 
 
 def sign_in(page: Page, url: str, email: str) -> None:

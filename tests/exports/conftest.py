@@ -30,15 +30,15 @@ def sample(workspace, users):
     custom industry + deal size. søren: unsubscribed (suppressed). chloé: bounced.
     zoé: active but suppressed by an earlier complaint.
     """
-    from leads.models import Lead, Suppression
+    from leads.models import Lead
     from leads.services import lead_create
     from lists.services import list_add_leads, list_create
-    from tests.factories import CustomFieldFactory, TagFactory
+    from tests.factories import CustomFieldFactory, SuppressionFactory, TagFactory
 
     industry = CustomFieldFactory(key="industry", label="Industry", position=1)
     deal = CustomFieldFactory(key="deal_size", label="Deal size", field_type="number", position=2)
     vip, webinar = TagFactory(name="VIP"), TagFactory(name="Webinar")
-    Suppression.objects.create(email_key="zoe@lumiere.fr", reason="complained")
+    SuppressionFactory(email_key="zoe@lumiere.fr", reason="complained")
 
     def make(data, custom=None, tags=None):
         return lead_create(actor=users["Owner"], data=data, custom_fields=custom, tags=tags)

@@ -16,21 +16,18 @@ from exports.fields import export_fields_available
 from exports.models import ExportJob
 from exports.services import export_job_run, export_jobs_expire, export_write
 from leads.identity import email_key
-from leads.models import Lead, LeadTag, Tag
+from leads.models import Lead, LeadTag
 from leads.selection import LeadSelection
 from penguinleads.accounts.models import AuditEvent, Notification
 from penguinleads.tenancy.tasks import MAINTENANCE_STEPS, workspace_maintenance
-from tests.factories import CustomFieldFactory
-
-ALL = {"ids": [], "query": "", "excluded_ids": []}
+from tests.factories import CustomFieldFactory, ExportJobFactory, TagFactory
 
 
 def completed_job(*, expires_in: timedelta, user=None) -> ExportJob:
     path = storages["private"].save("alpha/exports/1/leads.csv", ContentFile(b"Email\r\n"))
-    return ExportJob.objects.create(
-        format="csv", fields=["email"], selection=ALL, status="completed", file_path=path,
-        file_name="leads.csv", created_by=user, finished_at=timezone.now(),
-        expires_at=timezone.now() + expires_in,
+    return ExportJobFactory(
+        status="completed", file_path=path, file_name="leads.csv", created_by=user,
+        finished_at=timezone.now(), expires_at=timezone.now() + expires_in,
     )  # fmt: skip
 
 
@@ -57,13 +54,8 @@ def test_expiry_runs_in_the_periodic_workspace_maintenance(workspace, private_st
 
 
 def test_an_export_whose_worker_stopped_reporting_is_failed(workspace):
-    stalled = ExportJob.objects.create(
-        fields=["email"], selection=ALL, status="running",
-        heartbeat_at=timezone.now() - timedelta(hours=1),
-    )  # fmt: skip
-    alive = ExportJob.objects.create(
-        fields=["email"], selection=ALL, status="running", heartbeat_at=timezone.now()
-    )
+    stalled = ExportJobFactory(status="running", heartbeat_at=timezone.now() - timedelta(hours=1))
+    alive = ExportJobFactory(status="running", heartbeat_at=timezone.now())
     assert export_jobs_expire() == 1
     stalled.refresh_from_db()
     alive.refresh_from_db()
@@ -73,7 +65,7 @@ def test_an_export_whose_worker_stopped_reporting_is_failed(workspace):
 
 def test_a_job_runs_once_even_when_its_task_runs_twice(workspace, users):
     Lead.objects.create(email="a@example.com", email_key="a@example.com")
-    job = ExportJob.objects.create(fields=["email"], selection=ALL, created_by=users["Member"])
+    job = ExportJobFactory(created_by=users["Member"])
     first = export_job_run(job_id=job.pk)
     finished_at = first.finished_at
     second = export_job_run(job_id=job.pk)
@@ -90,7 +82,7 @@ def test_expiry_follows_the_shorter_of_the_setting_and_the_workspace_retention(
     settings.EXPORT_RETENTION_DAYS = 7
     workspace.settings.file_retention_days = 2
     workspace.settings.save()
-    job = ExportJob.objects.create(fields=["email"], selection=ALL, created_by=users["Member"])
+    job = ExportJobFactory(created_by=users["Member"])
     job = export_job_run(job_id=job.pk)
     assert (job.expires_at - job.finished_at) == timedelta(days=2)
 
@@ -101,7 +93,7 @@ def test_expiry_follows_the_shorter_of_the_setting_and_the_workspace_retention(
 def seed(n: int) -> None:
     """``n`` leads with two tags, a custom value and the text a real lead has."""
     CustomFieldFactory(key="industry", label="Industry")
-    vip, hot = Tag.objects.create(name="VIP"), Tag.objects.create(name="Hot")
+    vip, hot = TagFactory(name="VIP"), TagFactory(name="Hot")
     leads = Lead.objects.bulk_create(
         Lead(
             email=f"lead{i:06}@example.com",

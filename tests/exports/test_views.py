@@ -16,6 +16,7 @@ from exports.tasks import export_job_execute
 from penguinleads.accounts.models import AuditEvent, Notification
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
 from tests.exports.conftest import read_csv
+from tests.factories import ExportJobFactory
 
 CREATE = "/exports/new/"
 LIST = "/exports/"
@@ -39,10 +40,9 @@ def body(response) -> bytes:
 
 def make_job(*, created_by, status=ExportJob.Status.COMPLETED, content=b"Email\r\n") -> ExportJob:
     """A finished background export with a real file in private storage."""
-    job = ExportJob.objects.create(
-        format="csv", fields=["email"], selection={"ids": [], "query": "", "excluded_ids": []},
-        description="All leads", status=ExportJob.Status.RUNNING, created_by=created_by, rows=1,
-    )  # fmt: skip
+    job = ExportJobFactory(
+        description="All leads", status=ExportJob.Status.RUNNING, created_by=created_by, rows=1
+    )
     path = storages["private"].save(f"alpha/exports/{job.pk}/leads.csv", ContentFile(content))
     ExportJob.objects.filter(pk=job.pk).update(
         status=status, file_path=path if status == "completed" else "", file_name="leads.csv"
@@ -314,9 +314,9 @@ def test_another_workspaces_export_is_not_found(client_for, users, other_workspa
     with schema_context(other_workspace.schema_name):
         from penguinleads.accounts.models import User
 
-        theirs = ExportJob.objects.create(
-            format="csv", fields=["email"], status="completed", file_path="beta/x.csv",
-            file_name="x.csv", created_by=User.objects.get(email="owner@beta.example"),
+        theirs = ExportJobFactory(
+            status="completed", file_path="beta/x.csv", file_name="x.csv",
+            created_by=User.objects.get(email="owner@beta.example"),
         )  # fmt: skip
     assert not ExportJob.objects.filter(pk=theirs.pk).exists()  # alpha has no such export
     assert client_for(OWNER).get(f"/exports/{theirs.pk}/download/").status_code == 404

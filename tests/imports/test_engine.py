@@ -9,7 +9,7 @@ from imports.undo import import_job_undo
 from leads.models import Lead, LeadTag, Suppression
 from lists.models import LeadList
 from penguinleads.accounts.models import AuditEvent
-from tests.factories import CustomFieldFactory, LeadFactory, TagFactory
+from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory, TagFactory
 from tests.imports.helpers import HEADER, make_job, run
 
 
@@ -79,7 +79,7 @@ def test_a_blank_cell_never_erases(workspace, users):
 
 
 def test_a_suppressed_email_stays_suppressed_even_after_its_lead_was_deleted(workspace, users):
-    Suppression.objects.create(email_key="gone@example.com", reason="unsubscribed")
+    SuppressionFactory(email_key="gone@example.com", reason="unsubscribed")
     job = run(make_job(users, HEADER + "gone@example.com,Back,,,,,active\n"))
     lead = Lead.objects.get(email_key="gone@example.com")
     assert (lead.status, lead.is_suppressed) == ("unsubscribed", True)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from imports import staging
 from imports.maintenance import import_files_expire, import_jobs_fail_stalled, import_staging_sweep
 from imports.models import ImportJob, ImportProgress
+from tests.factories import ImportJobFactory
 
 
 @pytest.fixture
@@ -16,7 +17,7 @@ def private_files(private_storage):
 
 
 def job(status, **fields):
-    return ImportJob.objects.create(file_name="f.csv", status=status, **fields)
+    return ImportJobFactory(file_name="f.csv", status=status, **fields)
 
 
 def test_a_running_job_with_a_stale_heartbeat_and_a_free_lock_is_failed(workspace):

@@ -24,7 +24,7 @@ from leads.models import Lead, LeadTag
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.models import AuditEvent, Notification
 from penguinleads.tenancy.roles import ADMIN, MEMBER, VIEWER
-from tests.factories import LeadFactory
+from tests.factories import ImportJobFactory, LeadFactory
 from tests.imports.helpers import make_job, run
 
 pytestmark = pytest.mark.usefixtures("private_storage")
@@ -246,7 +246,7 @@ def test_only_who_may_undo_can_start_one_and_nothing_is_queued_otherwise(
 )
 def test_an_undo_of_another_workspace_is_not_found(workspace, client_for, name, method):
     with schema_context("beta"):
-        ImportJob.objects.create(id=BETA_ONLY_PK, file_name="beta.csv", status=S.UNDOING)
+        ImportJobFactory(id=BETA_ONLY_PK, file_name="beta.csv", status=S.UNDOING)
     response = getattr(client_for(ADMIN), method)(reverse(f"imports:{name}", args=[BETA_ONLY_PK]))
     assert response.status_code == 404
     with schema_context("beta"):

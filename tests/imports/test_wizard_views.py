@@ -22,7 +22,7 @@ from imports.tasks import import_job_undo_execute
 from leads.models import CustomField, Lead
 from lists.models import LeadList
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
-from tests.factories import CustomFieldFactory, LeadFactory, LeadListFactory
+from tests.factories import CustomFieldFactory, ImportJobFactory, LeadFactory, LeadListFactory
 
 BETA_ONLY_PK = 987_654_321
 CSV = (
@@ -89,7 +89,7 @@ def job(workspace, client_for):
 def beta_job(workspace):
     """A job that exists only in workspace beta (its pk is absent from alpha)."""
     with schema_context("beta"):
-        made = ImportJob.objects.create(id=BETA_ONLY_PK, file_name="beta.csv", status="completed")
+        made = ImportJobFactory(id=BETA_ONLY_PK, file_name="beta.csv", status="completed")
     assert not ImportJob.objects.filter(pk=made.pk).exists()
     return made
 

@@ -11,7 +11,13 @@ from leads.models import CustomField, Lead, Suppression, Tag
 from leads.services import lead_create
 from penguinleads.accounts.models import AuditEvent
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER
-from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory, TagFactory
+from tests.factories import (
+    CustomFieldFactory,
+    LeadFactory,
+    LeadListFactory,
+    SuppressionFactory,
+    TagFactory,
+)
 from tests.leads.helpers import INLINE, lead_admin_post
 
 
@@ -131,8 +137,8 @@ def test_admins_delete_leads_and_lists_that_have_members_in_the_admin(workspace,
 
     tag = TagFactory(name="VIP")
     leads = [LeadFactory(tags=[tag]) for _ in range(3)]
-    kept = LeadList.objects.create(name="Kept")
-    gone = LeadList.objects.create(name="Gone")
+    kept = LeadListFactory(name="Kept")
+    gone = LeadListFactory(name="Gone")
     for lead_list in (kept, gone):
         list_add_leads(actor=None, lead_list=lead_list, leads=Lead.objects.all())
     admin = client_for(ADMIN)

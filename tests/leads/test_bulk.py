@@ -6,7 +6,7 @@ from leads.bulk import bulk_action_start
 from leads.models import BulkAction, Lead, LeadTag, Suppression
 from leads.selection import LeadSelection
 from penguinleads.accounts.models import AuditEvent
-from tests.factories import LeadFactory, TagFactory
+from tests.factories import LeadFactory, SuppressionFactory, TagFactory
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_set_owner_and_clear_owner(workspace, users):
 def test_bulk_delete_keeps_suppressions_and_removes_tag_links(workspace, users, vip):
     keep = LeadFactory()
     gone = LeadFactory(status="unsubscribed", is_suppressed=True, tags=[vip])
-    Suppression.objects.create(email_key=gone.email_key, reason="unsubscribed")
+    SuppressionFactory(email_key=gone.email_key, reason="unsubscribed")
     job = start(users, "delete", {}, LeadSelection(query="", excluded_ids=(keep.pk,)))
     assert job.changed == 1
     assert list(Lead.objects.all()) == [keep]

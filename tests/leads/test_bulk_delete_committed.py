@@ -15,9 +15,9 @@ from django_tenants.utils import schema_context
 
 from leads.bulk import leads_delete_set_based
 from leads.models import Lead, LeadTag
-from lists.models import LeadList, ListMembership
+from lists.models import ListMembership
 from lists.services import list_add_leads
-from tests.factories import LeadFactory, TagFactory
+from tests.factories import LeadFactory, LeadListFactory, TagFactory
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def committed(throwaway_workspace):
     with schema_context(provisioned.workspace.schema_name):
         tag = TagFactory(name="VIP")
         leads = [LeadFactory(tags=[tag]) for _ in range(3)]
-        lead_list = LeadList.objects.create(name="Q3 outreach")
+        lead_list = LeadListFactory(name="Q3 outreach")
         list_add_leads(actor=None, lead_list=lead_list, leads=Lead.objects.filter(
             pk__in=[leads[0].pk, leads[1].pk]))  # fmt: skip
     return provisioned, leads, lead_list

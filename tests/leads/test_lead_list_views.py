@@ -21,7 +21,13 @@ from leads.views import lead_list as lead_list_views
 from penguinleads.accounts.models import User
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
 from tests.conftest import PASSWORD, host_client
-from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory, TagFactory
+from tests.factories import (
+    BulkActionFactory,
+    CustomFieldFactory,
+    LeadFactory,
+    SuppressionFactory,
+    TagFactory,
+)
 
 LIST = reverse("leads:list")
 BULK = reverse("leads:bulk")
@@ -86,9 +92,7 @@ def test_a_person_without_a_role_is_refused_every_leads_list_view(nobody_client,
 
 
 def test_a_person_without_a_role_cannot_see_a_bulk_action(workspace, users, nobody_client):
-    job = BulkAction.objects.create(
-        action="delete", selection={"ids": [1]}, created_by=users[OWNER]
-    )
+    job = BulkActionFactory(action="delete", created_by=users[OWNER])
     assert nobody_client.get(job.get_absolute_url()).status_code == 403
 
 
@@ -126,9 +130,7 @@ def test_the_bulk_bar_offers_delete_only_with_the_bulk_delete_permission(workspa
 def test_a_bulk_action_of_another_workspace_is_not_found(
     workspace, other_workspace, users, owner_client, beta_owner_client
 ):
-    job = BulkAction.objects.create(
-        action="add_tag", selection={"ids": [1]}, created_by=users[OWNER]
-    )
+    job = BulkActionFactory(action="add_tag", created_by=users[OWNER])
     with schema_context(other_workspace.schema_name):
         assert not BulkAction.objects.filter(pk=job.pk).exists()
     assert owner_client.get(job.get_absolute_url()).status_code == 200
@@ -550,10 +552,9 @@ def test_a_background_bulk_action_sends_the_person_to_its_progress_page(
 def test_a_running_bulk_action_page_polls_and_its_htmx_answer_is_the_status_only(
     workspace, users, client_for
 ):
-    job = BulkAction.objects.create(
-        action="add_tag", params={"tag": TagFactory(name="VIP").pk}, selection={"ids": [1]},
-        created_by=users[MEMBER],
-    )  # fmt: skip
+    job = BulkActionFactory(
+        action="add_tag", params={"tag": TagFactory(name="VIP").pk}, created_by=users[MEMBER]
+    )
     viewer = client_for(VIEWER)
     page = viewer.get(job.get_absolute_url()).content.decode()
     assert "Add tag “VIP”" in page and 'hx-trigger="every 1s"' in page and "<html" in page
@@ -562,10 +563,10 @@ def test_a_running_bulk_action_page_polls_and_its_htmx_answer_is_the_status_only
 
 
 def test_a_finished_bulk_action_shows_its_summary_and_stops_polling(workspace, users, owner_client):
-    job = BulkAction.objects.create(
-        action="set_status", params={"status": "bounced"}, selection={"ids": [1]},
-        state="completed", total=5, changed=3, skipped=2,
-        skipped_reasons={"already had that status": 2}, created_by=users[OWNER],
+    job = BulkActionFactory(
+        action="set_status", params={"status": "bounced"}, state="completed", total=5,
+        changed=3, skipped=2, skipped_reasons={"already had that status": 2},
+        created_by=users[OWNER],
     )  # fmt: skip
     html = owner_client.get(job.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert "3 changed, 2 skipped (2 already had that status)" in html
@@ -573,10 +574,9 @@ def test_a_finished_bulk_action_shows_its_summary_and_stops_polling(workspace, u
 
 
 def test_a_failed_bulk_action_shows_the_error(workspace, users, owner_client):
-    job = BulkAction.objects.create(
-        action="delete", selection={"ids": [1]}, state="failed", error="Lock timeout",
-        created_by=users[OWNER],
-    )  # fmt: skip
+    job = BulkActionFactory(
+        action="delete", state="failed", error="Lock timeout", created_by=users[OWNER]
+    )
     html = owner_client.get(job.get_absolute_url()).content.decode()
     assert "Lock timeout" in html and "changed nothing" in html
 

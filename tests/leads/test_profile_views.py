@@ -10,13 +10,18 @@ from django.urls import reverse
 from django.utils.html import escape
 from django_tenants.utils import schema_context
 
-from imports.models import ImportJob
 from leads.models import Lead, LeadTag, Suppression, Tag
 from leads.services import lead_create, lead_update
 from penguinleads.accounts.models import AuditEvent, User
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
 from tests.conftest import host_client
-from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory, TagFactory
+from tests.factories import (
+    CustomFieldFactory,
+    ImportJobFactory,
+    LeadFactory,
+    SuppressionFactory,
+    TagFactory,
+)
 
 BETA_ONLY_PK = 987_654_321
 
@@ -163,7 +168,7 @@ def test_the_profile_says_why_a_lead_is_suppressed(workspace, owner_client, user
 
 
 def test_the_profile_names_the_import_that_created_the_lead(workspace, owner_client, users):
-    job = ImportJob.objects.create(file_name="fair.csv", created_by=users[MEMBER])
+    job = ImportJobFactory(file_name="fair.csv", created_by=users[MEMBER])
     lead = LeadFactory(source=Lead.Source.IMPORT, import_job=job)
     html = owner_client.get(lead.get_absolute_url()).content.decode()
     link = reverse("imports:detail", args=[job.pk])

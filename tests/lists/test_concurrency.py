@@ -7,9 +7,9 @@ import textwrap
 from django_tenants.utils import schema_context
 
 from leads.models import Lead
-from lists.models import LeadList
 from lists.services import list_counts_reconcile
 from penguinleads.embedded_db import REPO_ROOT
+from tests.factories import LeadListFactory
 from tests.tier2 import subprocess_env
 
 WRITER = textwrap.dedent(
@@ -44,7 +44,7 @@ def test_member_count_stays_exact_under_two_concurrent_writers(throwaway_workspa
         Lead.objects.bulk_create(
             [Lead(email=f"p{i}@example.com", email_key=f"p{i}@example.com") for i in range(1500)]
         )
-        lead_list = LeadList.objects.create(name="Contended")
+        lead_list = LeadListFactory(name="Contended")
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, workspace.schema_name, str(lead_list.pk), str(seed)],

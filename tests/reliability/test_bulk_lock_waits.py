@@ -21,7 +21,6 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from django_tenants.utils import schema_context
 from procrastinate.contrib.django.models import ProcrastinateJob
 
@@ -32,7 +31,13 @@ from lists.models import LeadList, ListMembership
 from penguinleads.tenancy.locks import BULK_LOCK_CLASS
 from penguinleads.tenancy.side_connection import side_connection
 from penguinleads.waiting import EDIT_LOCK_WAIT, BulkWriter, bulk_writer_running
-from tests.factories import LeadFactory, LeadListFactory, TagFactory
+from tests.factories import (
+    BulkActionFactory,
+    ImportJobFactory,
+    LeadFactory,
+    LeadListFactory,
+    TagFactory,
+)
 
 WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
 HOLD_SECONDS = 20  # the holder lets go after this, so a request that waits for it ends
@@ -104,9 +109,7 @@ def test_a_small_bulk_action_while_an_import_runs_is_queued_within_seconds_namin
     with schema_context(schema):
         leads = [LeadFactory() for _ in range(3)]
         tag = TagFactory(name="VIP")
-        job = ImportJob.objects.create(
-            file_name="big-list.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now()
-        )
+        job = ImportJobFactory(running=True, file_name="big-list.csv")
     start_holding()
     data = {"action": "add_tag", "tag": tag.pk, "ids": [lead.pk for lead in leads]}
 
@@ -131,7 +134,7 @@ def test_a_worker_waits_for_the_holder_without_bound_then_runs_the_action(busy):
     with schema_context(schema):
         leads = [LeadFactory() for _ in range(3)]
         tag = TagFactory(name="VIP")
-        action = BulkAction.objects.create(
+        action = BulkActionFactory(
             action=BulkAction.Action.ADD_TAG,
             params={"tag": tag.pk},
             selection=LeadSelection(ids=tuple(lead.pk for lead in leads)).to_json(),
@@ -161,7 +164,7 @@ def test_a_bulk_delete_while_an_undo_runs_deletes_nothing_and_names_the_undo(bus
     workspace, client, schema, start_holding = busy
     with schema_context(schema):
         leads = [LeadFactory() for _ in range(2)]
-        job = ImportJob.objects.create(file_name="spring.csv", status=ImportJob.Status.UNDOING)
+        job = ImportJobFactory(file_name="spring.csv", status=ImportJob.Status.UNDOING)
     start_holding()
     data = {"action": "delete", "confirm": "1", "ids": [lead.pk for lead in leads]}
 
@@ -237,9 +240,7 @@ def test_the_holder_named_is_an_import_else_a_started_undo_else_a_worker_s_bulk_
     from leads.tasks import bulk_action_execute
 
     assert bulk_writer_running() is None
-    action = BulkAction.objects.create(
-        action=BulkAction.Action.ADD_TAG, selection=LeadSelection(query="").to_json()
-    )
+    action = BulkActionFactory(action=BulkAction.Action.ADD_TAG)
     bulk_action_execute.defer(schema_name=workspace.schema_name, job_id=action.pk)
     assert bulk_writer_running() is None  # still queued: it holds nothing
     _bulk_tasks(workspace.schema_name, action.pk).update(status="doing")
@@ -247,7 +248,7 @@ def test_the_holder_named_is_an_import_else_a_started_undo_else_a_worker_s_bulk_
         f"Bulk action #{action.pk} (Add tag)", action.get_absolute_url()
     )
 
-    undo = ImportJob.objects.create(file_name="spring.csv", status=ImportJob.Status.UNDOING)
+    undo = ImportJobFactory(file_name="spring.csv", status=ImportJob.Status.UNDOING)
     app.configure_task(UNDO_TASK).defer(schema_name=workspace.schema_name, job_id=undo.pk)
     assert bulk_writer_running().name.startswith("Bulk action")  # the undo waits for a worker
     ProcrastinateJob.objects.filter(task_name=UNDO_TASK, args__job_id=undo.pk).update(
@@ -257,9 +258,7 @@ def test_the_holder_named_is_an_import_else_a_started_undo_else_a_worker_s_bulk_
         f"The undo of import #{undo.pk} (spring.csv)", undo.get_absolute_url()
     )
 
-    running = ImportJob.objects.create(
-        file_name="big.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now()
-    )
+    running = ImportJobFactory(running=True, file_name="big.csv")
     assert bulk_writer_running() == BulkWriter(
         f"Import #{running.pk} (big.csv)", running.get_absolute_url()
     )

@@ -19,16 +19,16 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from imports.models import ImportJob
 from leads.models import Lead
 from leads.services import LeadBusy, StaleLead, lead_update
-from lists.models import LeadList, ListMembership
+from lists.models import ListMembership
 from lists.services import list_counts_reconcile
 from penguinleads.tenancy.side_connection import side_connection
 from penguinleads.waiting import EDIT_LOCK_WAIT
+from tests.factories import ImportJobFactory, LeadListFactory
 from tests.reliability.helpers import import_command, python_child, write_leads_csv
 
 RACES = int(os.environ.get("CONCURRENCY_RACES", "3"))
@@ -122,7 +122,7 @@ def test_an_import_racing_list_edits_keeps_the_member_count_exact(
                 for n in range(ROWS)
             ]
         )
-        lead_list = LeadList.objects.create(name="Raced")
+        lead_list = LeadListFactory(name="Raced")
     for race in range(RACES):
         # The file: half existing leads (already edited by the others), half new ones.
         path = write_leads_csv(
@@ -195,9 +195,7 @@ def _hold_like_an_import(schema: str, lead_id: int) -> tuple[ImportJob, psycopg.
     """A running import's hold on a lead: a committed ``running`` job, and the lead's row
     updated in a transaction that stays open (what the merge does until it commits)."""
     with schema_context(schema):
-        job = ImportJob.objects.create(
-            file_name="big-list.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now()
-        )
+        job = ImportJobFactory(running=True, file_name="big-list.csv")
         side = side_connection()
     side.autocommit = False
     side.execute("UPDATE leads_lead SET company = 'From import' WHERE id = %s", [lead_id])

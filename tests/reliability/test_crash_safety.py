@@ -32,9 +32,9 @@ from imports.models import ImportChange, ImportJob, ImportProgress
 from imports.services import import_job_retry, import_job_run
 from imports.undo import import_job_undo
 from leads.maintenance import bulk_actions_fail_stalled
-from leads.models import BulkAction, Lead, LeadTag, Tag
-from leads.selection import LeadSelection
+from leads.models import BulkAction, Lead, LeadTag
 from lists.models import ListMembership
+from tests.factories import BulkActionFactory, TagFactory
 from tests.reliability.helpers import (
     import_command,
     newest_job_id,
@@ -265,16 +265,12 @@ def test_a_bulk_action_killed_midway_changes_nothing_is_swept_failed_and_reruns_
     schema = workspace.schema_name
     _seed_existing(schema, ROWS)
     with schema_context(schema):
-        tag = Tag.objects.create(name="Crash-tested")
+        tag = TagFactory(name="Crash-tested")
     before = snapshot(schema)
 
     def new_action() -> BulkAction:
         with schema_context(schema):
-            return BulkAction.objects.create(
-                action=BulkAction.Action.ADD_TAG,
-                params={"tag": tag.pk},
-                selection=LeadSelection(query="").to_json(),
-            )
+            return BulkActionFactory(action=BulkAction.Action.ADD_TAG, params={"tag": tag.pk})
 
     upper, kills, finished_first = 1.0, 0, 0
     while kills < SIDE_KILLS:
@@ -315,11 +311,7 @@ def test_a_bulk_action_killed_midway_changes_nothing_is_swept_failed_and_reruns_
 def test_the_bulk_sweeper_fails_only_actions_no_worker_will_run(workspace):
     from leads.tasks import bulk_action_execute
 
-    selection = LeadSelection(query="").to_json()
-    dead, waiting, young = (
-        BulkAction.objects.create(action=BulkAction.Action.DELETE, selection=selection)
-        for _ in range(3)
-    )
+    dead, waiting, young = (BulkActionFactory(action=BulkAction.Action.DELETE) for _ in range(3))
     bulk_action_execute.defer(schema_name=workspace.schema_name, job_id=waiting.pk)
     old = timezone.now() - STALL_AFTER - timedelta(seconds=1)
     BulkAction.objects.filter(pk__in=[dead.pk, waiting.pk]).update(created_at=old)

@@ -16,15 +16,13 @@ import psycopg
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from imports.models import ImportJob
 from leads.models import Lead, LeadTag, Tag
 from lists.models import LeadList
 from penguinleads.tenancy.side_connection import side_connection
 from penguinleads.waiting import EDIT_LOCK_WAIT
-from tests.factories import LeadFactory, TagFactory
+from tests.factories import ImportJobFactory, LeadFactory, LeadListFactory, TagFactory
 from tests.leads.helpers import lead_admin_post
 
 WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
@@ -117,9 +115,7 @@ def importing(throwaway_workspace):
     provisioned = throwaway_workspace()
     workspace = provisioned.workspace
     with schema_context(workspace.schema_name):
-        job = ImportJob.objects.create(
-            file_name="big-list.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now()
-        )
+        job = ImportJobFactory(running=True, file_name="big-list.csv")
         untouched, linked, tag = LeadFactory(), LeadFactory(), TagFactory()
         importer = side_connection()
         client = Client(HTTP_HOST=workspace.host)
@@ -181,7 +177,7 @@ def test_the_admin_says_an_import_holds_the_lead_instead_of_failing(importing):
 def _tag_and_list(workspace):
     with schema_context(workspace.schema_name):
         tag = TagFactory(name="Churned")
-        lead_list = LeadList.objects.create(name="Q3 outreach")
+        lead_list = LeadListFactory(name="Q3 outreach")
     return tag, lead_list
 
 
@@ -258,10 +254,8 @@ def test_the_admin_deletes_all_the_selected_lists_or_none(throwaway_workspace):
     provisioned = throwaway_workspace()
     workspace = provisioned.workspace
     with schema_context(workspace.schema_name):
-        job = ImportJob.objects.create(
-            file_name="beta.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now()
-        )
-        alpha, beta = (LeadList.objects.create(name=n) for n in ("Alpha", "Beta"))
+        job = ImportJobFactory(running=True, file_name="beta.csv")
+        alpha, beta = (LeadListFactory(name=n) for n in ("Alpha", "Beta"))
         importer = side_connection()
         client = Client(HTTP_HOST=workspace.host)
         client.force_login(provisioned.owner)

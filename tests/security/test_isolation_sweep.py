@@ -170,9 +170,9 @@ def test_private_files_are_stored_under_their_workspaces_schema(
 ):
     from io import BytesIO
 
-    from exports.models import ExportJob
     from exports.services import export_job_run
     from imports.services import import_job_create
+    from tests.factories import ExportJobFactory
 
     paths = {}
     for ws in (workspace, other_workspace):
@@ -181,7 +181,7 @@ def test_private_files_are_stored_under_their_workspaces_schema(
             upload = import_job_create(
                 actor=None, stream=BytesIO(data), file_name="../../x.csv", size=len(data)
             )
-            export = ExportJob.objects.create(fields=["email"], selection={"ids": []})
+            export = ExportJobFactory(selection={"ids": []})
             export = export_job_run(job_id=export.pk)
             paths[ws.schema_name] = [upload.file_path, export.file_path]
     for schema, files in paths.items():

@@ -30,6 +30,21 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from psycopg import sql
 
+from exports.models import ExportJob
+from imports.models import ImportJob, SavedMapping
+from leads.models import BulkAction, Lead
+from lists.models import ListMembership
+from penguinleads.accounts.models import Invitation, Notification, User
+from penguinleads.tenancy.roles import OWNER, VIEWER
+from tests.factories import (
+    BulkActionFactory,
+    CustomFieldFactory,
+    ExportJobFactory,
+    ImportJobFactory,
+    LeadListFactory,
+    TagFactory,
+)
+
 # Well beyond anything a test run's sequences reach.
 OTHER_PK_BASE = 7_000_000
 
@@ -63,13 +78,6 @@ class World:
 
 def world_build(*, marker: str, pk_base: int | None = None) -> World:
     """Fill the current schema (see the module docstring); return the ids."""
-    from exports.models import ExportJob
-    from imports.models import ImportJob, SavedMapping
-    from leads.models import BulkAction, CustomField, Lead, Tag
-    from lists.models import LeadList, ListMembership
-    from penguinleads.accounts.models import Invitation, Notification, User
-    from penguinleads.tenancy.roles import OWNER, VIEWER
-
     counter = itertools.count(pk_base or 0)
 
     def pk() -> dict:
@@ -91,16 +99,16 @@ def world_build(*, marker: str, pk_base: int | None = None) -> World:
     )
     email2 = f"{marker}-other@{marker}.example"
     lead2 = Lead.objects.create(**pk(), email=email2, email_key=email2, last_name=marker)
-    tag = Tag.objects.create(**pk(), name=f"{marker}-tag")
-    tag2 = Tag.objects.create(**pk(), name=f"{marker}-tag-two")
+    tag = TagFactory(**pk(), name=f"{marker}-tag")
+    tag2 = TagFactory(**pk(), name=f"{marker}-tag-two")
     lead.tags.add(tag)
-    custom = CustomField.objects.create(**pk(), key=f"{marker}_field", label=f"{marker} field")
-    lead_list = LeadList.objects.create(
+    custom = CustomFieldFactory(**pk(), key=f"{marker}_field", label=f"{marker} field")
+    lead_list = LeadListFactory(
         **pk(), name=f"{marker} list", description=marker, created_by=owner, member_count=1
     )
     ListMembership.objects.create(**pk(), lead_list=lead_list, lead=lead)
 
-    job = ImportJob.objects.create(
+    job = ImportJobFactory(
         **pk(),
         status=ImportJob.Status.COMPLETED,
         file_name=f"{marker}.csv",
@@ -118,7 +126,7 @@ def world_build(*, marker: str, pk_base: int | None = None) -> World:
     )
     job.file_size = 40
     job.save(update_fields=["file_path", "problems_path", "file_size"])
-    wizard = ImportJob.objects.create(
+    wizard = ImportJobFactory(
         **pk(),
         status=ImportJob.Status.MAPPED,
         file_name=f"{marker}-wizard.csv",
@@ -135,13 +143,12 @@ def world_build(*, marker: str, pk_base: int | None = None) -> World:
         mapping={f"{marker} email": "email"},
         created_by=owner,
     )
-    export = ExportJob.objects.create(
+    export = ExportJobFactory(
         **pk(),
         status=ExportJob.Status.RUNNING,  # completed needs its file (a check constraint)
         file_name=f"{marker}-export.csv",
         description=marker,
         created_by=owner,
-        fields=["email"],
         rows=1,
         rows_total=1,
         finished_at=timezone.now(),
@@ -152,7 +159,7 @@ def world_build(*, marker: str, pk_base: int | None = None) -> World:
     export.file_size = len(content)
     export.status = ExportJob.Status.COMPLETED
     export.save(update_fields=["file_path", "file_size", "status"])
-    bulk = BulkAction.objects.create(
+    bulk = BulkActionFactory(
         **pk(),
         action=BulkAction.Action.ADD_TAG,
         params={"tag": tag.pk},
