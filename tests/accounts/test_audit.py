@@ -1,4 +1,4 @@
-"""The Audit page: who did what, when, to how many (issue 8)."""
+"""The Audit page: who did what, when, to how many."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Our own export re-imports with automatic mapping and zero changes (issue 6).
+"""Our own export re-imports with automatic mapping and zero changes.
 
 The file goes through the real ``import_leads`` command (the import engine:
 reading, automatic mapping, cleaning, staging, preview and merge) into the

@@ -1,4 +1,4 @@
-"""The CSV/XLSX fast path writes exactly what the typed rows would (issue 7).
+"""The CSV/XLSX fast path writes exactly what the typed rows would.
 
 ``export_text_rows`` has PostgreSQL format each cell; ``cell_text`` over
 ``export_rows`` is the reference. They must agree on every field of every

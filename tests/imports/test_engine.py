@@ -47,7 +47,7 @@ def test_preview_counts_exactly_what_the_import_then_does(workspace, users):
     assert (new.first_name, new.phone_e164, new.source) == ("Nora", "+33612345678", "import")
     assert sorted(new.tags.values_list("name", flat=True)) == ["Cold", "VIP"]
     known = Lead.objects.get(email_key="known@example.com")
-    # Names fill blanks; other fields overwrite (DESIGN §7 defaults).
+    # The default policies: names fill blanks; other fields overwrite.
     assert (known.first_name, known.last_name, known.company) == ("Kim", "Known", "New Co")
     assert AuditEvent.objects.filter(verb="import_completed").exists()
 

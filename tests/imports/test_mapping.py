@@ -1,4 +1,4 @@
-"""Automatic column mapping (issue 5, step 2): the tools' exports, the traps, the helpers.
+"""Automatic column mapping: the tools' exports, the traps, the helpers.
 
 Pure functions: no database. Fixtures and expectations live in
 ``tests/imports/fixtures/headers`` (see its README for where each layout comes from).

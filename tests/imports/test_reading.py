@@ -1,4 +1,4 @@
-"""The file reader: one test per reading rule (issue 5) and per hostile file (issue 8).
+"""The file reader: one test per reading rule and per hostile file.
 
 Every file is generated in the test. No database: these tests request no db fixture.
 """

@@ -59,7 +59,7 @@ def test_status_is_and_is_not(people):
 
 def test_status_filters_do_not_make_the_page_de_duplicate_rows(people):
     # Status is the lead's own column: no join can repeat a lead, and a SELECT DISTINCT
-    # over whole rows made status-filtered pages and counts slow at 1M leads (issue 7).
+    # over whole rows made status-filtered pages and counts slow at 1M leads.
     for params in ({"status": ["active", "bounced"]}, {"status_not": ["bounced"]}):
         queryset = lead_list(params={**params, "tags_any": [people["vip"].pk]})
         assert not queryset.query.distinct

@@ -5,10 +5,9 @@ Imports, undos and bulk actions serialise on the workspace's bulk lock
 a real transaction on another connection holds it. A request waits at most
 ``EDIT_LOCK_WAIT`` for it: a small bulk action is then queued for a worker
 (which waits its turn) and the page names the holder; a delete deletes
-nothing and the confirmation comes back (409) naming the holder. Before this,
-the request waited for as long as the holder ran: the holder here lets go
-after ``HOLD_SECONDS``, so such a request is caught by its duration instead
-of hanging the suite.
+nothing and the confirmation comes back (409) naming the holder. The holder
+lets go after ``HOLD_SECONDS``, so a request that waited for it anyway is
+caught by its duration instead of hanging the suite.
 """
 
 from __future__ import annotations

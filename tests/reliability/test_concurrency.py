@@ -1,4 +1,4 @@
-"""Tier 2: writers of one workspace racing each other (DESIGN §7).
+"""Tier 2: writers of one workspace racing each other.
 
 Imports, undos and bulk actions serialise on the workspace's bulk lock;
 list edits on the list's row lock; interactive edits on the lead's version

@@ -1,6 +1,6 @@
 """Tier 2: SIGKILL the process that imports, undoes or runs a bulk action, at random points.
 
-DESIGN §7: a writer's work is one transaction under the workspace's bulk lock
+A writer's work is one transaction under the workspace's bulk lock
 (transaction-scoped, so it dies with the process). After every kill nothing
 of that writer is committed, the sweeper finds the job stalled (lock free,
 heartbeat older than ``STALL_AFTER``; the test passes ``now=`` in the future

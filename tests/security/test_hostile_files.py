@@ -1,4 +1,4 @@
-"""Hostile and broken files (issue 8) through the real entry points.
+"""Hostile and broken files through the real entry points.
 
 Each file goes through the wizard (the upload view as a Member of alpha, then
 the same mapping and preview services its later steps call) and through

@@ -1,5 +1,5 @@
 """Isolation sweep: nothing of one workspace is shown, exported, downloaded or changed
-from another (issue 8).
+from another.
 
 Workspace B (beta) holds one of everything with ids that exist only there
 (tests/security/world.py). Every workspace URL pattern (tests/security/sweep.py)

@@ -1,4 +1,4 @@
-"""Permission matrix: every workspace view × Owner, Admin, Member, Viewer, anonymous (issue 8).
+"""Permission matrix: every workspace view × Owner, Admin, Member, Viewer, anonymous.
 
 The table below is the one to read: it matches README.md's Roles matrix
 (and ``ROLE_PERMISSIONS`` in penguinleads/tenancy/roles.py). Pages are

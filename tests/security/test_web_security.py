@@ -1,4 +1,4 @@
-"""Web security (issue 8): CSRF on every POST, the deploy check, no open redirect
+"""Web security: CSRF on every POST, the deploy check, no open redirect
 after sign-in, throttling shared across processes, no private file behind a URL.
 
 The CSRF sweep walks the URLconfs, so a view added later is covered without

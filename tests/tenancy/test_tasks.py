@@ -1,4 +1,8 @@
-"""Workspace tasks and the periodic per-workspace fan-out (DESIGN §3.7)."""
+"""Workspace tasks and the periodic per-workspace fan-out.
+
+A task receives its workspace's schema name and runs inside ``schema_context``;
+periodic work defers one schema-scoped task per workspace.
+"""
 
 from __future__ import annotations
 
