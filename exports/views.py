@@ -15,8 +15,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exports.fields import export_fields_available
@@ -39,6 +38,7 @@ from exports.writers import CONTENT_TYPES
 from leads.preferences import user_columns
 from leads.selection import LeadSelection
 from lists.models import LeadList
+from penguinleads.web import add_service_errors, render_page_or_partial, safe_return_url
 
 EXPORT_PERMISSION = "leads.export_lead"
 VIEW_EXPORTS_PERMISSION = "exports.view_exportjob"
@@ -47,18 +47,9 @@ LIST_LIMIT = 100
 SOURCES = {ExportJob.Source.LEADS, ExportJob.Source.LIST, ExportJob.Source.ADMIN}
 
 
-def _safe_return_to(request: HttpRequest, url: str | None, lead_list: LeadList | None) -> str:
-    """``url`` when it points into this site, else the list's page or the leads list."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    if lead_list is not None:
-        try:
-            return lead_list.get_absolute_url()
-        except NoReverseMatch:  # the lists pages are not installed yet
-            pass
-    return reverse("leads:list")
+def _default_return(lead_list: LeadList | None) -> str:
+    """Where an export goes back to without a (safe) ``return_to``: the list, or the leads."""
+    return lead_list.get_absolute_url() if lead_list is not None else reverse("leads:list")
 
 
 def _lead_list(data) -> LeadList | None:
@@ -100,7 +91,7 @@ def export_form_page(
         "selection": selection,
         "lead_list": lead_list,
         "source": source,
-        "return_to": return_to or _safe_return_to(request, None, lead_list),
+        "return_to": return_to or _default_return(lead_list),
         "summary": summary,
         "inline_limit": inline_limit(),
     }
@@ -116,7 +107,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
     is queued and the person lands on the exports page."""
     data = request.POST if request.method == "POST" else request.GET
     lead_list = _lead_list(data)
-    return_to = _safe_return_to(request, data.get("return_to"), lead_list)
+    return_to = safe_return_url(request, data.get("return_to"), _default_return(lead_list))
     try:
         selection = selection_from_data(data)
     except ValidationError as exc:
@@ -146,7 +137,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
                     source=source,
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_service_errors(form, exc)
             else:
                 if isinstance(result, InlineExport):
                     return FileResponse(
@@ -190,9 +181,9 @@ def export_list(request: HttpRequest) -> HttpResponse:
         "polling": any(job.is_active for job in jobs),
         "inline_limit": inline_limit(),
     }
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "exports/includes/_job_table.html", context)
-    return render(request, "exports/exportjob_list.html", context)
+    return render_page_or_partial(
+        request, "exports/exportjob_list.html", "exports/includes/_job_table.html", context
+    )
 
 
 @login_required

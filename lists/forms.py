@@ -30,14 +30,6 @@ class LeadListForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Who is in it and what it is for"}),
     )
 
-    def add_service_errors(self, exc: ValidationError) -> None:
-        """Show a service's ValidationError on the matching fields."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
-
 
 class SelectionForm(forms.Form):
     """Reads the ``LeadSelection`` posted by the leads table's selection (static/js/leads.js):

@@ -18,6 +18,7 @@ from imports.services import TransitionRefused, auto_mapping, import_job_map
 from imports.views.common import EDITABLE, RUN, job_or_404, wizard_context
 from leads.models import CustomField
 from penguinleads.pagination import requested_page
+from penguinleads.web import add_service_errors
 
 MANAGE_FIELDS = "leads.manage_custom_fields"
 SAMPLES_SHOWN = 3
@@ -92,7 +93,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
                 new_fields=form.new_fields(),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         except TransitionRefused as exc:
             messages.error(request, str(exc))
             return redirect(job)

@@ -26,6 +26,7 @@ from imports.services import TransitionRefused, import_job_configure, import_job
 from imports.views.common import RUN, S, job_or_404, wizard_context
 from imports.views.upload import list_session_key
 from leads.models import CustomField, Tag
+from penguinleads.web import add_service_errors
 
 # Up to here a preview runs in the request; beyond, in the background (a worker).
 SYNC_PREVIEW_MAX_ROWS = 20_000
@@ -106,7 +107,7 @@ def import_options(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             job = import_job_configure(job=job, actor=request.user, **form.configure_kwargs())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         except TransitionRefused as exc:
             messages.error(request, str(exc))
             return redirect(job)

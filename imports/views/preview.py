@@ -27,6 +27,7 @@ from imports.views.options import preview_pending
 from leads.models import CustomField
 from penguinleads.accounts.models import User
 from penguinleads.pagination import offset_page, requested_page
+from penguinleads.web import render_page_or_partial
 
 PER_PAGE = 50
 # (tab, label, the count it shows, what the rows are)
@@ -131,6 +132,14 @@ def _tab_context(job, request: HttpRequest) -> dict:
     }
 
 
+def _summary_context(job) -> dict:
+    """What the whole page shows above the tabs: warnings by reason, offline flags."""
+    return {
+        "warning_groups": preview_selectors.warning_groups(plan_for(job)),
+        "flags": [f for f in import_flags(job.pk) if f.count],
+    }
+
+
 @login_required
 @permission_required(RUN, raise_exception=True)
 @require_GET
@@ -160,14 +169,13 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             request, "imports/importjob_preview.html", wizard_context(job, 4, expired=True)
         )
     context = wizard_context(job, 4, counts=job.preview_counts, **_tab_context(job, request))
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "imports/includes/_preview_tab.html", context)
-    plan = plan_for(job)
-    context.update(
-        warning_groups=preview_selectors.warning_groups(plan),
-        flags=[f for f in import_flags(job.pk) if f.count],
+    return render_page_or_partial(
+        request,
+        "imports/importjob_preview.html",
+        "imports/includes/_preview_tab.html",
+        context,
+        page_context=lambda: _summary_context(job),
     )
-    return render(request, "imports/importjob_preview.html", context)
 
 
 @login_required

@@ -17,17 +17,9 @@ from leads import custom_fields as field_services
 from leads import selectors
 from leads.forms import CustomFieldForm
 from leads.models import CustomField
+from penguinleads.web import add_service_errors, plural
 
 MANAGE = "leads.manage_custom_fields"
-
-
-def _plural(n: int) -> str:
-    return f"{n:,} lead{'' if n == 1 else 's'}"
-
-
-def _service_errors(form: CustomFieldForm, exc: ValidationError) -> None:
-    for name, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-        form.add_error(name if name in form.fields else None, errors)
 
 
 @login_required
@@ -56,7 +48,7 @@ def custom_field_create(request: HttpRequest) -> HttpResponse:
                 options=form.cleaned_data.get("options") or [],
             )
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Custom field “{field}” added (key {field.key}).")
             return redirect("leads:custom_fields")
@@ -80,7 +72,7 @@ def custom_field_update(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             field.refresh_from_db()
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Custom field “{field}” saved.")
             return redirect("leads:custom_fields")
@@ -98,7 +90,8 @@ def custom_field_delete(request: HttpRequest, pk: int) -> HttpResponse:
         cleared = field_services.custom_field_delete(actor=request.user, field=field)
         messages.success(
             request,
-            f"Custom field “{label}” deleted; its value was removed from {_plural(cleared)}.",
+            f"Custom field “{label}” deleted; "
+            f"its value was removed from {plural(cleared, 'lead')}.",
         )
         return redirect("leads:custom_fields")
     usage = selectors.custom_field_usage_count(field.key)

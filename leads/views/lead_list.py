@@ -15,11 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import push_url
 
 from leads.bulk import bulk_action_start
 from leads.forms import BulkActionForm, LeadColumnsForm
@@ -29,6 +26,7 @@ from leads.selectors import lead_count_exact
 from leads.views.table import lead_table_context, optional_columns
 from penguinleads.accounts.models import User
 from penguinleads.waiting import BulkLockBusy
+from penguinleads.web import error_messages, render_page_or_partial, safe_return_url
 
 VIEW_LEAD = "leads.view_lead"
 EXPORT_LEAD = "leads.export_lead"
@@ -91,15 +89,6 @@ def bulk_queued_message(describe: str, job: BulkAction) -> str:
     )
 
 
-def _safe_return_to(request: HttpRequest, url: str | None) -> str:
-    """``url`` when it points into this site, else the leads list."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return reverse("leads:list")
-
-
 def _bulk_choices() -> dict:
     """The pickers of the bulk bar: tags, active people, statuses."""
     return {
@@ -125,16 +114,14 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     context["selectable"] = any(
         request.user.has_perm(p) for p in {*BULK_PERMISSIONS.values(), EXPORT_LEAD}
     )
-    partial = bool(request.htmx) and not request.htmx.history_restore_request
-    if partial:
-        response = render(request, "leads/includes/_list_results.html", context)
-        push_url(response, url + context["query"])
-    else:
-        context.update(_bulk_choices(), delete_type_back_above=DELETE_TYPE_BACK_ABOVE)
-        response = render(request, "leads/lead_list.html", context)
-    # The same URL answers with a fragment or a page: caches must tell them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(
+        request,
+        "leads/lead_list.html",
+        "leads/includes/_list_results.html",
+        context,
+        page_context=lambda: {**_bulk_choices(), "delete_type_back_above": DELETE_TYPE_BACK_ABOVE},
+        push_url=url + context["query"],
+    )
 
 
 @login_required
@@ -155,11 +142,9 @@ def bulk_action_create(request: HttpRequest) -> HttpResponse:
     if permission is None or not request.user.has_perm(permission):
         raise PermissionDenied
     form = BulkActionForm(request.POST)
-    return_to = _safe_return_to(request, request.POST.get("return_to"))
+    return_to = safe_return_url(request, request.POST.get("return_to"), reverse("leads:list"))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        error_messages(request, form)
         return redirect(return_to)
     action = form.cleaned_data["action"]
     context: dict = {}
@@ -188,8 +173,7 @@ def bulk_action_create(request: HttpRequest) -> HttpResponse:
         context["busy"] = exc
         return render(request, "leads/bulkaction_confirm_delete.html", context, status=409)
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        error_messages(request, exc)
         return redirect(return_to)
     if job.state == BulkAction.State.COMPLETED:
         if action == BulkAction.Action.DELETE:
@@ -233,9 +217,9 @@ def bulk_action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "description": _job_describe(job),
         "finished": job.state in (BulkAction.State.COMPLETED, BulkAction.State.FAILED),
     }
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "leads/includes/_bulk_status.html", context)
-    return render(request, "leads/bulkaction_detail.html", context)
+    return render_page_or_partial(
+        request, "leads/bulkaction_detail.html", "leads/includes/_bulk_status.html", context
+    )
 
 
 @login_required
@@ -245,7 +229,7 @@ def lead_columns_save(request: HttpRequest) -> HttpResponse:
     """Remember the optional columns the person ticked, then go back to the table."""
     choices = [(c.key, c.label) for c in optional_columns()]
     form = LeadColumnsForm(request.POST, choices=choices)
-    return_to = _safe_return_to(request, request.POST.get("return_to"))
+    return_to = safe_return_url(request, request.POST.get("return_to"), reverse("leads:list"))
     if form.is_valid():
         user_set_columns(user=request.user, columns=form.cleaned_data["columns"])
         messages.success(request, "Columns saved.")

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from leads import selectors, services
 from leads.forms import LeadForm, display_value
 from leads.models import CustomField, Lead
+from penguinleads.web import add_service_errors
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,6 @@ def _custom_values(lead: Lead) -> list[CustomValue]:
     ]
 
 
-def _add_service_errors(form: LeadForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the matching fields (the rest on the form)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 def _duplicate_error(form: LeadForm, existing: Lead) -> None:
     form.add_error(
         "email",
@@ -129,7 +121,7 @@ def lead_create(request: HttpRequest) -> HttpResponse:
         except services.DuplicateLead as exc:
             _duplicate_error(form, exc.existing)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             text = f"Lead {lead} added."
             if lead.is_suppressed:
@@ -176,7 +168,7 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
         except services.DuplicateLead as exc:
             _duplicate_error(form, exc.existing)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Lead {lead} saved.")
             return redirect(lead)

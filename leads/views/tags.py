@@ -19,15 +19,7 @@ from leads import tags as tag_services
 from leads.forms import TagForm, TagMergeForm
 from leads.models import Tag
 from penguinleads.waiting import WorkspaceBusy
-
-
-def _plural(n: int, word: str = "lead") -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _service_errors(form, exc: ValidationError) -> None:
-    for name, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-        form.add_error(name if name in form.fields else None, errors)
+from penguinleads.web import add_service_errors, plural
 
 
 @login_required
@@ -43,7 +35,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
             try:
                 tag = tag_services.tag_create(actor=request.user, name=form.cleaned_data["name"])
             except ValidationError as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"Tag “{tag}” created.")
                 return redirect("leads:tags")
@@ -69,7 +61,7 @@ def tag_update(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             tag.name = old
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if inline:
                 return _row(request, tag)
@@ -101,14 +93,14 @@ def tag_merge(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             moved = tag_services.tag_merge(actor=request.user, source=source, target=target)
         except ValidationError as exc:
-            _service_errors(form, exc)
+            add_service_errors(form, exc)
         except WorkspaceBusy as exc:  # an import writes links: nothing merged, say so
             messages.error(request, str(exc))
             status = 409
         else:
             already = held - moved
-            text = f"Merged “{source}” into “{target}”: {_plural(moved)} gained “{target}”"
-            text += f" ({_plural(already)} already had it)." if already else "."
+            text = f"Merged “{source}” into “{target}”: {plural(moved, 'lead')} gained “{target}”"
+            text += f" ({plural(already, 'lead')} already had it)." if already else "."
             messages.success(request, text)
             return redirect("leads:tags")
     context = {"tag": source, "form": form, "lead_count": selectors.tag_lead_count(source)}
@@ -130,7 +122,7 @@ def tag_delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
             status = 409
         else:
-            messages.success(request, f"Tag “{name}” deleted; {_plural(removed)} lost it.")
+            messages.success(request, f"Tag “{name}” deleted; {plural(removed, 'lead')} lost it.")
             return redirect("leads:tags")
     context = {"tag": tag, "lead_count": selectors.tag_lead_count(tag)}
     return render(request, "leads/tag_confirm_delete.html", context, status=status)

@@ -23,11 +23,8 @@ from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import push_url
 
 from leads import selectors as lead_selectors
 from leads.bulk import bulk_action_start
@@ -38,30 +35,12 @@ from lists.bulk import list_bulk_start
 from lists.forms import LeadListPickForm, ListBulkForm, SelectionForm
 from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads, list_remove_leads
+from penguinleads.web import error_messages, plural, render_page_or_partial, safe_return_url
 
 VIEW = "lists.view_leadlist"
 MANAGE_MEMBERS = "lists.manage_list_members"
 # Search-and-add shows this many leads; more matching ones are added with "all matching".
 ADD_PAGE_SIZE = 25
-
-
-def _plural(n: int, one: str = "lead", many: str = "leads") -> str:
-    return f"{n:,} {one if n == 1 else many}"
-
-
-def _safe_return_to(request: HttpRequest, url: str | None, default: str) -> str:
-    """``url`` when it points into this site, else ``default``."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return default
-
-
-def _form_errors_to_messages(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
 
 
 def _within(selection: LeadSelection, lead_list: LeadList) -> LeadSelection:
@@ -107,12 +86,12 @@ def list_remove(request: HttpRequest, pk: int) -> HttpResponse:
     The leads stay; only their membership of this list goes.
     """
     lead_list = get_object_or_404(LeadList, pk=pk)
-    return_to = _safe_return_to(
+    return_to = safe_return_url(
         request, request.POST.get("return_to"), lead_list.get_absolute_url()
     )
     form = SelectionForm(request.POST)
     if not form.is_valid():
-        _form_errors_to_messages(request, form)
+        error_messages(request, form)
         return redirect(return_to)
     try:
         job = bulk_action_start(
@@ -122,13 +101,14 @@ def list_remove(request: HttpRequest, pk: int) -> HttpResponse:
             selection=_within(form.selection, lead_list),
         )
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        error_messages(request, exc)
         return redirect(return_to)
     return _job_finished(
         request,
         job,
-        done=f"Removed {_plural(job.changed)} from “{lead_list}”. The leads themselves stay.",
+        done=(
+            f"Removed {plural(job.changed, 'lead')} from “{lead_list}”. The leads themselves stay."
+        ),
         return_to=return_to,
         describe=f"Removing leads from “{lead_list}”",
     )
@@ -156,10 +136,10 @@ def list_add(request: HttpRequest, pk: int) -> HttpResponse:
     lead_list = get_object_or_404(LeadList, pk=pk)
     url = reverse("lists:add", args=[lead_list.pk])
     if request.method == "POST":
-        return_to = _safe_return_to(request, request.POST.get("return_to"), url)
+        return_to = safe_return_url(request, request.POST.get("return_to"), url)
         form = SelectionForm(request.POST)
         if not form.is_valid():
-            _form_errors_to_messages(request, form)
+            error_messages(request, form)
             return redirect(return_to)
         if form.selection.is_filter:
             try:
@@ -170,13 +150,12 @@ def list_add(request: HttpRequest, pk: int) -> HttpResponse:
                     selection=form.selection,
                 )
             except ValidationError as exc:
-                for error in exc.messages:
-                    messages.error(request, error)
+                error_messages(request, exc)
                 return redirect(return_to)
             return _job_finished(
                 request,
                 job,
-                done=f"Added {_plural(job.changed)} to “{lead_list}”.",
+                done=f"Added {plural(job.changed, 'lead')} to “{lead_list}”.",
                 return_to=return_to,
                 describe=f"Adding leads to “{lead_list}”",
             )
@@ -186,7 +165,7 @@ def list_add(request: HttpRequest, pk: int) -> HttpResponse:
             leads=form.selection.queryset(),
             via=ListMembership.Via.MANUAL,
         )
-        messages.success(request, f"Added {_plural(added)} to “{lead_list}”.")
+        messages.success(request, f"Added {plural(added, 'lead')} to “{lead_list}”.")
         return redirect(return_to)
 
     search = request.GET.get("q", "").strip()
@@ -204,13 +183,13 @@ def list_add(request: HttpRequest, pk: int) -> HttpResponse:
         "add_url": url,
         "return_to": url + (f"?{urlencode({'q': search})}" if search else ""),
     }
-    if bool(request.htmx) and not request.htmx.history_restore_request:
-        response = render(request, "lists/includes/_add_results.html", context)
-        push_url(response, context["return_to"])
-    else:
-        response = render(request, "lists/leadlist_add.html", context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(
+        request,
+        "lists/leadlist_add.html",
+        "lists/includes/_add_results.html",
+        context,
+        push_url=context["return_to"],
+    )
 
 
 # --- The leads list's bulk bar --------------------------------------------------------
@@ -232,17 +211,16 @@ def list_bulk(request: HttpRequest) -> HttpResponse:
     any case) means that list.
     """
     form = ListBulkForm(request.POST)
-    return_to = _safe_return_to(request, request.POST.get("return_to"), reverse("leads:list"))
+    return_to = safe_return_url(request, request.POST.get("return_to"), reverse("leads:list"))
     valid = form.is_valid()
     if form.selection is None or "action" in form.errors:
-        _form_errors_to_messages(request, form)
+        error_messages(request, form)
         return redirect(return_to)
     if not valid or not form.running:
         try:
             count = lead_selectors.lead_count(form.selection.queryset())
         except ValidationError as exc:  # a filter that no longer reads
-            for error in exc.messages:
-                messages.error(request, error)
+            error_messages(request, exc)
             return redirect(return_to)
         any_list = LeadList.objects.exists()
         if not any_list:  # there is nothing to choose: "or" would read oddly
@@ -270,16 +248,15 @@ def list_bulk(request: HttpRequest) -> HttpResponse:
             new_list_name=new_name or "",
         )
     except ValidationError as exc:
-        for error in exc.messages:
-            messages.error(request, error)
+        error_messages(request, exc)
         return redirect(return_to)
     link = format_html('<a href="{}">{}</a>', target.get_absolute_url(), target)
     if action == BulkAction.Action.ADD_TO_LIST:
-        done = format_html("Added {} to “{}”.", _plural(job.changed), link)
+        done = format_html("Added {} to “{}”.", plural(job.changed, "lead"), link)
         already = ("was already in it", "were already in it")
         describe = f"Adding leads to “{target}”"
     else:
-        done = format_html("Removed {} from “{}”.", _plural(job.changed), link)
+        done = format_html("Removed {} from “{}”.", plural(job.changed, "lead"), link)
         already = ("was not in it", "were not in it")
         describe = f"Removing leads from “{target}”"
     if job.skipped:
@@ -312,12 +289,9 @@ def lead_lists(request: HttpRequest, lead_pk: int) -> HttpResponse:
         "form": LeadListPickForm(lead_id=lead.pk) if can_manage else None,
         "can_manage": can_manage,
     }
-    if bool(request.htmx) and not request.htmx.history_restore_request:
-        response = render(request, "lists/includes/_lead_lists.html", context)
-    else:
-        response = render(request, "lists/lead_lists.html", context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(
+        request, "lists/lead_lists.html", "lists/includes/_lead_lists.html", context
+    )
 
 
 @login_required

@@ -16,10 +16,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import push_url
 
 from leads.views.table import lead_table_context
 from lists.forms import LeadListForm
@@ -27,14 +25,10 @@ from lists.models import LeadList
 from lists.selectors import list_members, list_overview, list_sendable_count
 from lists.services import list_create, list_delete, list_update
 from penguinleads.waiting import WorkspaceBusy
+from penguinleads.web import add_service_errors, plural, render_page_or_partial
 
 VIEW = "lists.view_leadlist"
 MANAGE_MEMBERS = "lists.manage_list_members"
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    # A history-restore request (back button, cache miss) wants the whole page.
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @login_required
@@ -65,15 +59,13 @@ def list_list(request: HttpRequest) -> HttpResponse:
         "any_list": bool(rows) or (bool(search) and LeadList.objects.exists()),
         "form": LeadListForm(),
     }
-    if _is_partial(request):
-        response = render(request, "lists/includes/_list_table.html", context)
-        push_url(
-            response, reverse("lists:list") + (f"?{urlencode({'q': search})}" if search else "")
-        )
-    else:
-        response = render(request, "lists/leadlist_list.html", context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(
+        request,
+        "lists/leadlist_list.html",
+        "lists/includes/_list_table.html",
+        context,
+        push_url=reverse("lists:list") + (f"?{urlencode({'q': search})}" if search else ""),
+    )
 
 
 @login_required
@@ -94,7 +86,7 @@ def list_create_view(request: HttpRequest) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -107,6 +99,12 @@ def list_create_view(request: HttpRequest) -> HttpResponse:
             )
             return redirect(lead_list)
     return render(request, "lists/leadlist_form.html", {"form": form, "lead_list": None})
+
+
+def _sendable_counts(lead_list: LeadList) -> dict:
+    """The header's sendable and unsendable member counts (the whole page only)."""
+    sendable = list_sendable_count(lead_list)
+    return {"sendable": sendable, "unsendable": lead_list.member_count - sendable}
 
 
 @login_required
@@ -128,15 +126,14 @@ def list_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectable=request.user.has_perm(MANAGE_MEMBERS),
         empty_template="lists/includes/_members_empty.html",
     )
-    if _is_partial(request):
-        response = render(request, "leads/includes/_list_results.html", context)
-        push_url(response, url + context["query"])
-    else:
-        context["sendable"] = list_sendable_count(lead_list)
-        context["unsendable"] = lead_list.member_count - context["sendable"]
-        response = render(request, "lists/leadlist_detail.html", context)
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+    return render_page_or_partial(
+        request,
+        "lists/leadlist_detail.html",
+        "leads/includes/_list_results.html",
+        context,
+        page_context=lambda: _sendable_counts(lead_list),
+        push_url=url + context["query"],
+    )
 
 
 @login_required
@@ -156,7 +153,7 @@ def list_update_view(request: HttpRequest, pk: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
             )
         except ValidationError as exc:
-            form.add_service_errors(exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Saved the list “{lead_list}”.")
             return redirect(lead_list)
@@ -180,8 +177,8 @@ def list_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Deleted the list “{name}”. Its {members:,} lead{'s' if members != 1 else ''} "
-                f"{'were' if members != 1 else 'was'} not deleted.",
+                f"Deleted the list “{name}”. "
+                f"Its {plural(members, 'lead was', 'leads were')} not deleted.",
             )
             return redirect("lists:list")
     context = {"lead_list": lead_list}

@@ -22,10 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import push_url
 
 from penguinleads.accounts import notifications, selectors, services, throttle
 from penguinleads.accounts.forms import InvitationAcceptForm, InviteForm, RoleForm, client_ip
@@ -33,6 +30,7 @@ from penguinleads.accounts.models import Invitation, Notification, User
 from penguinleads.pagination import requested_page
 from penguinleads.querystrings import clean_query, query_with
 from penguinleads.tenancy.roles import OWNER
+from penguinleads.web import add_service_errors, plural, render_page_or_partial, safe_return_url
 
 MANAGE_TEAM = "accounts.manage_team"
 VIEW_AUDIT = "accounts.view_auditevent"
@@ -104,7 +102,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
                 accept_url_base=_accept_url_base(request),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"Invitation sent to {invitation.user.email} as {invitation.role}."
@@ -129,7 +127,7 @@ def team_member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.team_set_role(actor=request.user, user=member, role=form.cleaned_data["role"])
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{member} is now {form.cleaned_data['role']}.")
             return redirect("accounts:team_member", pk=member.pk)
@@ -287,19 +285,14 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     notifications.notification_mark_read(recipient=request.user, notification_ids=[notification.pk])
-    target = notification.url
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("accounts:notifications")
+    return redirect(safe_return_url(request, notification.url, reverse("accounts:notifications")))
 
 
 @login_required
 @require_POST
 def notification_mark_all_read(request: HttpRequest) -> HttpResponse:
     count = notifications.notification_mark_read(recipient=request.user)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
+    messages.success(request, f"Marked {plural(count, 'notification')} read.")
     return redirect("accounts:notifications")
 
 
@@ -336,11 +329,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             if page.has_next()
             else "",
         }
-        if bool(request.htmx) and not request.htmx.history_restore_request:
-            response = render(request, "accounts/includes/_audit_table.html", context)
-            push_url(response, reverse("accounts:audit") + query_with(clean_query(request.GET)))
-        else:
-            response = render(request, "accounts/auditevent_list.html", context)
-    # The same URL answers with a fragment or a page: caches must tell them apart.
-    patch_vary_headers(response, ("HX-Request",))
-    return response
+        return render_page_or_partial(
+            request,
+            "accounts/auditevent_list.html",
+            "accounts/includes/_audit_table.html",
+            context,
+            push_url=reverse("accounts:audit") + query_with(clean_query(request.GET)),
+        )

@@ -1,0 +1,151 @@
+"""The web toolkit the views share (penguinleads.web), and the pages that use it."""
+
+from __future__ import annotations
+
+import pytest
+from django import forms
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
+from django.urls import reverse
+from django_htmx.middleware import HtmxDetails
+
+from leads.models import BulkAction
+from penguinleads.web import (
+    add_service_errors,
+    error_messages,
+    plural,
+    safe_return_url,
+    wants_partial,
+)
+from tests.factories import LeadFactory, LeadListFactory
+
+
+def request_for(path: str = "/", *, secure: bool = False, **headers):
+    request = RequestFactory().get(path, secure=secure, headers=headers)
+    request.htmx = HtmxDetails(request)
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+# --- Page or partial -----------------------------------------------------------------
+
+
+def test_only_an_htmx_request_that_restores_no_history_wants_a_partial():
+    assert not wants_partial(request_for())
+    assert wants_partial(request_for(HX_Request="true"))
+    assert not wants_partial(request_for(HX_Request="true", HX_History_Restore_Request="true"))
+
+
+def _page_urls() -> dict[str, str]:
+    lead_list = LeadListFactory()
+    lead = LeadFactory()
+    job = BulkAction.objects.create(action="add_tag", selection={"ids": [lead.pk]})
+    return {
+        "leads": reverse("leads:list"),
+        "bulk action": job.get_absolute_url(),
+        "lists": reverse("lists:list"),
+        "list": reverse("lists:detail", args=[lead_list.pk]),
+        "search and add": reverse("lists:add", args=[lead_list.pk]),
+        "a lead's lists": reverse("lists:lead_lists", args=[lead.pk]),
+        "exports": reverse("exports:list"),
+        "audit": reverse("accounts:audit"),
+    }
+
+
+PAGES = ["leads", "bulk action", "lists", "list", "search and add", "a lead's lists"]
+PAGES += ["exports", "audit"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_page_htmx_updates_answers_it_with_a_part_and_anyone_else_with_the_whole_page(
+    workspace, owner_client, page
+):
+    url = _page_urls()[page]
+    plain = owner_client.get(url)
+    partial = owner_client.get(url, headers={"HX-Request": "true"})
+    restore = owner_client.get(
+        url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert b"<html" in plain.content and b"<html" in restore.content
+    assert b"<html" not in partial.content and partial.content.strip()
+    # One URL, two answers: a cache must not hand the part to a plain request.
+    for response in (plain, partial, restore):
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]
+
+
+# --- Return addresses ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("/leads/?q=acme&page=2", True),
+        ("http://testserver/lists/3/", True),
+        ("https://evil.example/leads/", False),
+        ("//evil.example/leads/", False),
+        ("javascript:alert(1)", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_a_return_address_is_followed_only_into_this_site(url, kept):
+    assert safe_return_url(request_for(), url, "/home/") == (url if kept else "/home/")
+
+
+def test_a_secure_page_never_returns_to_plain_http():
+    request = request_for(secure=True)
+    assert safe_return_url(request, "http://testserver/leads/", "/home/") == "/home/"
+    assert safe_return_url(request, "https://testserver/leads/", "/home/") == (
+        "https://testserver/leads/"
+    )
+
+
+# --- Plurals ---------------------------------------------------------------------------
+
+
+def test_a_count_reads_with_thousands_separators_and_the_word_that_fits():
+    assert plural(1, "lead") == "1 lead"
+    assert plural(0, "lead") == "0 leads"
+    assert plural(2500, "lead") == "2,500 leads"
+    assert plural(1, "lead was", "leads were") == "1 lead was"
+    assert plural(3, "lead was", "leads were") == "3 leads were"
+
+
+# --- Service errors ----------------------------------------------------------------------
+
+
+class NameForm(forms.Form):
+    name = forms.CharField()
+
+
+def valid_form() -> NameForm:
+    form = NameForm({"name": "VIP"})
+    assert form.is_valid()
+    return form
+
+
+def test_a_service_error_naming_a_field_goes_on_that_field_and_the_rest_above_the_form():
+    form = valid_form()
+    add_service_errors(form, ValidationError({"name": "Taken.", "other": "Not here."}))
+    assert form.errors["name"] == ["Taken."]
+    assert form.non_field_errors() == ["Not here."]
+
+
+def test_a_service_error_naming_no_field_goes_above_the_form():
+    form = valid_form()
+    add_service_errors(form, ValidationError(["One.", "Two."]))
+    assert form.non_field_errors() == ["One.", "Two."] and "name" not in form.errors
+
+
+def test_each_error_of_a_refused_form_or_a_service_becomes_one_message():
+    request = request_for()
+    form = NameForm({"name": ""})
+    assert not form.is_valid()
+    error_messages(request, form)
+    error_messages(request, ValidationError(["One.", "Two."]))
+    shown = [(m.level_tag, str(m)) for m in get_messages(request)]
+    assert shown == [("error", "This field is required."), ("error", "One."), ("error", "Two.")]
