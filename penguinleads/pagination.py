@@ -1,4 +1,4 @@
-"""Which page a ``?page=`` asks for, and offset pages that never land past the end.
+"""Which page a ``?page=`` asks for, offset pages that never land past the end, and the pager.
 
 Every paginated page reads its page number through :func:`requested_page`:
 anything but a whole number of at least 1 (text, ``0``, ``-3``, ``2.5``) is
@@ -6,7 +6,8 @@ the first page, and a number larger than any real page is capped, so no
 query string can fail to parse or overflow PostgreSQL's ``bigint`` OFFSET.
 A page past the last shows the last page: Django's ``Paginator.get_page``
 does that for lists it counts, :func:`offset_page` for lists that avoid
-counting.
+counting. Every page shows its :class:`Pager` with the one partial
+``templates/includes/_pagination.html``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from django.core.paginator import Page
+from django.http import QueryDict
+
+from penguinleads.querystrings import query_with
 
 # Fifty billion rows at fifty a page: past any real list, and OFFSET stays within bigint.
 MAX_PAGE = 10**9
@@ -30,6 +36,26 @@ def requested_page(raw: str | None) -> int:
     if len(text) > len(str(MAX_PAGE)):  # beyond the cap, and maybe beyond what int() parses
         return MAX_PAGE
     return min(max(int(text), 1), MAX_PAGE)
+
+
+@dataclass(frozen=True)
+class Pager:
+    """What the pager shows: this page's number and its neighbours' addresses ("" for none)."""
+
+    number: int
+    prev_url: str = ""
+    next_url: str = ""
+
+
+def pager_for(page: Page, params: QueryDict, *, url: str = "") -> Pager:
+    """The pager of a ``Paginator`` page: ``url`` with ``params`` and the neighbour's ``page``."""
+    return Pager(
+        number=page.number,
+        prev_url=url + query_with(params, page=page.previous_page_number())
+        if page.has_previous()
+        else "",
+        next_url=url + query_with(params, page=page.next_page_number()) if page.has_next() else "",
+    )
 
 
 def last_page(total: int, per_page: int) -> int:

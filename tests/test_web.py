@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urljoin, urlsplit
+
 import pytest
 from django import forms
 from django.contrib.messages import get_messages
@@ -11,7 +14,10 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django_htmx.middleware import HtmxDetails
 
-from leads.models import BulkAction
+from imports.models import ImportJob, SavedMapping
+from leads.models import Lead
+from penguinleads.accounts.models import AuditEvent, Notification
+from penguinleads.tenancy.roles import OWNER
 from penguinleads.web import (
     add_service_errors,
     error_messages,
@@ -19,7 +25,7 @@ from penguinleads.web import (
     safe_return_url,
     wants_partial,
 )
-from tests.factories import LeadFactory, LeadListFactory
+from tests.factories import BulkActionFactory, LeadFactory, LeadListFactory
 
 
 def request_for(path: str = "/", *, secure: bool = False, **headers):
@@ -42,7 +48,7 @@ def test_only_an_htmx_request_that_restores_no_history_wants_a_partial():
 def _page_urls() -> dict[str, str]:
     lead_list = LeadListFactory()
     lead = LeadFactory()
-    job = BulkAction.objects.create(action="add_tag", selection={"ids": [lead.pk]})
+    job = BulkActionFactory()
     return {
         "leads": reverse("leads:list"),
         "bulk action": job.get_absolute_url(),
@@ -149,3 +155,67 @@ def test_each_error_of_a_refused_form_or_a_service_becomes_one_message():
     error_messages(request, ValidationError(["One.", "Two."]))
     shown = [(m.level_tag, str(m)) for m in get_messages(request)]
     assert shown == [("error", "This field is required."), ("error", "One."), ("error", "Two.")]
+
+
+# --- The pager ---------------------------------------------------------------------------
+
+PAGED = {  # page: (URL name, rows on a full page)
+    "leads": ("leads:list", 50),
+    "imports": ("imports:list", 25),
+    "remembered mappings": ("imports:saved_mappings", 25),
+    "notifications": ("accounts:notifications", 25),
+    "audit": ("accounts:audit", 50),
+}
+
+
+def _two_pages_of(page: str, owner) -> None:
+    n = PAGED[page][1] + 1
+    if page == "leads":
+        Lead.objects.bulk_create(
+            Lead(email=f"p{i}@x.example", email_key=f"p{i}@x.example") for i in range(n)
+        )
+    elif page == "imports":
+        ImportJob.objects.bulk_create(ImportJob(file_name=f"f{i}.csv") for i in range(n))
+    elif page == "remembered mappings":
+        SavedMapping.objects.bulk_create(
+            SavedMapping(signature=f"s{i}", headers=["Email"], mapping={"email": "email"})
+            for i in range(n)
+        )
+    elif page == "notifications":
+        Notification.objects.bulk_create(
+            Notification(recipient=owner, title=f"N{i}") for i in range(n)
+        )
+    else:
+        AuditEvent.objects.bulk_create(
+            AuditEvent(actor_label="system", verb="export") for _ in range(n)
+        )
+
+
+def _pager(html: str) -> dict:
+    pager = re.search(
+        r'<ul class="pagination m-0 ms-auto" aria-label="Pages"[^>]*>(.*?)</ul>', html, re.S
+    )
+    assert pager, "no pager"
+    links = {
+        rel: href.replace("&amp;", "&")
+        for href, rel in re.findall(
+            r'<a class="page-link" href="([^"]+)"[^>]*rel="(prev|next)"', pager.group(1)
+        )
+    }
+    number = re.search(r'aria-current="page"><span class="page-link">(\d+)</span>', pager.group(1))
+    return {"number": int(number.group(1)), **links}
+
+
+@pytest.mark.parametrize("page", PAGED)
+def test_every_paginated_page_shows_the_one_pager_linking_its_neighbours(
+    workspace, users, owner_client, page
+):
+    _two_pages_of(page, users[OWNER])
+    url = reverse(PAGED[page][0])
+    first = _pager(owner_client.get(url).content.decode())
+    assert first["number"] == 1 and "prev" not in first
+    second_url = urljoin(url, first["next"])
+    assert parse_qs(urlsplit(second_url).query)["page"] == ["2"]
+    second = _pager(owner_client.get(second_url).content.decode())
+    assert second["number"] == 2 and "next" not in second
+    assert urlsplit(urljoin(second_url, second["prev"])).path == url

@@ -14,7 +14,7 @@ from imports.views.common import EDITABLE, RUN, RUNNING, VIEW, WIZARD, S, job_or
 from imports.views.report import import_report, import_undo_page
 from imports.views.run import import_run_page
 from imports.views.upload import import_profile
-from penguinleads.pagination import requested_page
+from penguinleads.pagination import pager_for, requested_page
 
 PER_PAGE = 25
 
@@ -28,7 +28,8 @@ def import_job_list(request: HttpRequest) -> HttpResponse:
         "profile", "mapping", "undo_report"
     )
     page = Paginator(jobs, PER_PAGE).get_page(requested_page(request.GET.get("page")))
-    return render(request, "imports/importjob_list.html", {"page": page})
+    context = {"page": page, "pager": pager_for(page, request.GET)}
+    return render(request, "imports/importjob_list.html", context)
 
 
 @login_required

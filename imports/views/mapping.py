@@ -17,7 +17,7 @@ from imports.saved_mappings import saved_mapping_delete
 from imports.services import TransitionRefused, auto_mapping, import_job_map
 from imports.views.common import EDITABLE, RUN, job_or_404, wizard_context
 from leads.models import CustomField
-from penguinleads.pagination import requested_page
+from penguinleads.pagination import pager_for, requested_page
 from penguinleads.web import add_service_errors
 
 MANAGE_FIELDS = "leads.manage_custom_fields"
@@ -126,7 +126,8 @@ def saved_mapping_list(request: HttpRequest) -> HttpResponse:
     )
     labels = {f.key: f.label for f in CustomField.objects.all()}
     rows = [(saved, _mapped_pairs(saved, labels)) for saved in page.object_list]
-    return render(request, "imports/savedmapping_list.html", {"page": page, "rows": rows})
+    context = {"page": page, "pager": pager_for(page, request.GET), "rows": rows}
+    return render(request, "imports/savedmapping_list.html", context)
 
 
 @login_required

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from imports import preview as preview_selectors
@@ -26,7 +27,7 @@ from imports.views.common import RUN, VIEW, S, job_or_404, wizard_context
 from imports.views.options import preview_pending
 from leads.models import CustomField
 from penguinleads.accounts.models import User
-from penguinleads.pagination import offset_page, requested_page
+from penguinleads.pagination import Pager, offset_page, requested_page
 from penguinleads.web import render_page_or_partial
 
 PER_PAGE = 50
@@ -122,12 +123,18 @@ def _tab_context(job, request: HttpRequest) -> dict:
         per_page=PER_PAGE,
         total=lambda: _tab_total(job, tab, tabs),
     )
+    url = reverse("imports:preview", args=[job.pk]) + f"?tab={tab}&page="
     return {
         "tabs": tabs,
         "tab": tab,
         "page": paged.number,
         "rows": paged.rows,
         "has_next": paged.has_next,
+        "pager": Pager(
+            number=paged.number,
+            prev_url=f"{url}{paged.number - 1}" if paged.number > 1 else "",
+            next_url=f"{url}{paged.number + 1}" if paged.has_next else "",
+        ),
         "first_row_index": paged.offset + 1,
     }
 

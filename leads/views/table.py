@@ -32,7 +32,7 @@ from leads.filters import DEFAULT_SORT, QUICK_VIEWS, SORTS, LeadFilter, active_f
 from leads.models import Lead
 from leads.preferences import user_columns
 from leads.selectors import CappedCount, lead_count, lead_count_exact, lead_filter, lead_list
-from penguinleads.pagination import offset_page, requested_page
+from penguinleads.pagination import Pager, offset_page, requested_page
 from penguinleads.querystrings import clean_query, query_with
 
 PAGE_SIZE = 50
@@ -226,8 +226,8 @@ def lead_table_context(
       ``headers`` (a ``SortHeader`` per column, in order), ``email_header``
       (the email's sort link, shown in the name column), ``current_sort``;
     - ``quick_views``, ``current_view``;
-    - ``count`` (a ``CappedCount``), ``page``, ``has_prev``/``has_next``,
-      ``prev_query``/``next_query``/``first_query``, ``first_index``/``last_index``;
+    - ``count`` (a ``CappedCount``), ``page``, ``has_prev``/``has_next``, ``pager``
+      (its links keep the query), ``first_query``, ``first_index``/``last_index``;
     - ``query`` (the clean query string the address bar shows),
       ``selection_query`` (the same without page and sort: what "select all
       matching" posts; it filters all leads, so a caller with a narrower
@@ -285,8 +285,13 @@ def lead_table_context(
         "page": page,
         "has_prev": page > 1,
         "has_next": paged.has_next,
-        "prev_query": query_with(params, page=page - 1 if page > 2 else None),
-        "next_query": query_with(params, page=page + 1),
+        "pager": Pager(
+            number=page,
+            prev_url=url + query_with(params, page=page - 1 if page > 2 else None)
+            if page > 1
+            else "",
+            next_url=url + query_with(params, page=page + 1) if paged.has_next else "",
+        ),
         "first_query": query_with(params, page=None),
         "first_index": offset + 1 if leads else 0,
         "last_index": offset + len(leads),

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from penguinleads.accounts import notifications, selectors, services, throttle
 from penguinleads.accounts.forms import InvitationAcceptForm, InviteForm, RoleForm, client_ip
 from penguinleads.accounts.models import Invitation, Notification, User
-from penguinleads.pagination import requested_page
+from penguinleads.pagination import pager_for, requested_page
 from penguinleads.querystrings import clean_query, query_with
 from penguinleads.tenancy.roles import OWNER
 from penguinleads.web import add_service_errors, plural, render_page_or_partial, safe_return_url
@@ -271,7 +271,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         request.user.notifications.order_by("-created_at", "-id"), NOTIFICATIONS_PER_PAGE
     )
     page = paginator.get_page(requested_page(request.GET.get("page")))
-    return render(request, "accounts/notification_list.html", {"page": page})
+    context = {"page": page, "pager": pager_for(page, request.GET)}
+    return render(request, "accounts/notification_list.html", context)
 
 
 @login_required
@@ -322,12 +323,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             "rows": selectors.audit_rows(page.object_list, viewer=request.user),
             "filtered": filtered or bool(filterset.errors),
             "time_zone": zone.key,
-            "prev_query": query_with(clean_query(request.GET), page=page.previous_page_number())
-            if page.has_previous()
-            else "",
-            "next_query": query_with(clean_query(request.GET), page=page.next_page_number())
-            if page.has_next()
-            else "",
+            "pager": pager_for(page, clean_query(request.GET), url=reverse("accounts:audit")),
         }
         return render_page_or_partial(
             request,
