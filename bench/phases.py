@@ -7,12 +7,12 @@ matching seeded leads), committed like a real import:
 - parse: one pass of ``imports.reading.iter_rows`` over the file (no cleaning);
 - clean: ``stage()``'s read+clean generator drained into memory, minus parse;
 - stage: ``staging_copy`` (COPY of the drained rows) + ``staging_index``;
-- preview SQL: ``imports.preview.preview_counts``;
-- merge: ``imports.merge.merge`` less its "adding to list" step, which is list add;
+- preview SQL: ``imports.engine.preview.preview_counts``;
+- merge: ``imports.engine.merge.merge`` less its "adding to list" step, which is list add;
 - commit: leaving the transaction.
 
-It wraps ``imports.staging`` functions for the timers (bench-only) and uses
-the services' private ``_opener``/``_profile`` helpers to read the file.
+It wraps ``imports.engine.staging`` functions for the timers (bench-only) and
+reads the file through ``imports.uploads``' ``job_file_opener``/``job_profile``.
 """
 
 from __future__ import annotations
@@ -38,21 +38,15 @@ def _wrapped(module, name: str, wrapper):
 
 def phase_breakdown(*, schema_name: str, path: Path) -> dict[str, float]:
     """Seconds per phase for importing ``path`` into a new list; also ``rows``."""
-    from imports import staging
-    from imports.merge import merge
+    from imports.engine import staging
+    from imports.engine.merge import merge
+    from imports.engine.plan import plan_for
+    from imports.engine.preview import preview_counts
     from imports.models import ImportJob
-    from imports.preview import preview_counts
     from imports.reading import ReadOptions, iter_rows
-    from imports.services import (
-        _opener,
-        _profile,
-        auto_mapping,
-        import_job_configure,
-        import_job_create,
-        import_job_map,
-        plan_for,
-        stage,
-    )
+    from imports.selectors import auto_mapping
+    from imports.services import import_job_configure, import_job_create, import_job_map
+    from imports.uploads import job_file_opener, job_profile
 
     times: dict[str, float] = {}
     with schema_context(schema_name):
@@ -66,7 +60,7 @@ def phase_breakdown(*, schema_name: str, path: Path) -> dict[str, float]:
         job = import_job_configure(job=job, actor=None, new_list_name="Bench phases")
 
         started = time.perf_counter()
-        rows = sum(1 for _ in iter_rows(_opener(job), _profile(job)))
+        rows = sum(1 for _ in iter_rows(job_file_opener(job), job_profile(job)))
         times["parse"] = time.perf_counter() - started
 
         def timed_copy(original):
@@ -95,7 +89,7 @@ def phase_breakdown(*, schema_name: str, path: Path) -> dict[str, float]:
                 _wrapped(staging, "staging_copy", timed_copy),
                 _wrapped(staging, "staging_index", timed_index),
             ):
-                stage(job)
+                staging.stage(job)
             began = time.perf_counter()
             preview_counts(plan_for(job), lead_list_id=job.lead_list_id)
             times["preview SQL"] = time.perf_counter() - began

@@ -6,6 +6,7 @@ class ImportsConfig(AppConfig):
     verbose_name = "Imports"
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: these modules import models.
         from imports.maintenance import (
             import_files_expire,
             import_jobs_fail_stalled,

@@ -13,9 +13,9 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from imports.engine.plan import FILL_BLANKS, KEEP, OVERWRITE, default_policy
 from imports.mapping import infer_custom_type
 from imports.models import ImportJob
-from imports.plan import FILL_BLANKS, KEEP, OVERWRITE, default_policy
 from imports.reading import ReadOptions
 from imports.reading.encoding import ENCODING_LABELS
 from leads.models import CustomField
@@ -320,6 +320,14 @@ class OptionsForm(forms.Form):
         required=False,
         max_length=2000,
         help_text="Separate tags with commas. New tags are created.",
+        # A tag picker offering the workspace's tags (the page's "import-tag-names" list).
+        widget=forms.TextInput(
+            attrs={
+                "data-tom-select": "tags",
+                "data-tom-create": "",
+                "data-tom-options": "import-tag-names",
+            }
+        ),
     )
     lead_list = forms.ModelChoiceField(
         label="Add to an existing list",

@@ -20,9 +20,9 @@ from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
 
-from imports import staging
+from imports.engine.staging import staging_drop
 from imports.models import ImportJob, ImportProgress
-from imports.undo import undos_waiting_for_a_worker
+from imports.selectors import undos_waiting_for_a_worker
 from penguinleads.tenancy.locks import workspace_bulk_lock_try
 from penguinleads.tenancy.selectors import workspace_settings_current
 
@@ -99,7 +99,7 @@ def import_staging_sweep(*, now=None) -> int:
     )
     dropped = 0
     for job_id in ids.keys() - live:
-        staging.staging_drop(job_id)
+        staging_drop(job_id)
         dropped += 1
     return dropped
 

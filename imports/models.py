@@ -1,10 +1,11 @@
-"""Import jobs and what they leave behind (DESIGN §7).
+"""Import jobs and what they leave behind.
 
 An ``ImportJob`` walks ``uploaded → mapped → previewing → previewed → queued
 → running → completed | failed | cancelled``, then ``undoing → undone |
 undo_failed``; every transition is one guarded UPDATE in
-``imports.services``. Rows being imported live in an UNLOGGED staging table
-named after the job (``imports.staging``), dropped when the job ends.
+``imports.services`` (the undo's in ``imports.undoing``). Rows being imported
+live in an UNLOGGED staging table named after the job
+(``imports.engine.staging``), dropped when the job ends.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from imports.mapping import header_signature, normalise_header
 from imports.models import SavedMapping
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
@@ -17,11 +18,9 @@ def saved_mapping_remember(
     """Remember a confirmed mapping for files with the same headers (any order).
 
     Stored as ``{normalised header: target}`` under the headers' signature
-    (``imports.mapping.header_signature``); ``auto_mapping`` proposes it for
-    the next such file. Confirming again refreshes it and counts the use.
+    (``imports.mapping.header_signature``); ``imports.selectors.auto_mapping``
+    proposes it for the next such file. Confirming again refreshes it and counts the use.
     """
-    from imports.mapping import header_signature, normalise_header
-
     remembered = {normalise_header(m["header"]): m["target"] for m in mapping}
     saved, created = SavedMapping.objects.get_or_create(
         signature=header_signature(headers),

@@ -1,14 +1,15 @@
-"""The import engine's workflow: one service per step, one guarded UPDATE per
-transition (DESIGN §7). The wizard, the ``import_leads`` command and the
-admin's import button all come through here.
+"""The import engine's workflow: one service per step, one guarded UPDATE per transition.
+
+The wizard, the ``import_leads`` command and the admin's import button all
+come through here. Tasks are deferred by name (``imports.selectors``), since
+``imports.tasks`` imports this module.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Iterable
+from contextlib import suppress
 from datetime import timedelta
 from typing import IO
 
@@ -16,33 +17,44 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
+from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
 
-from imports import staging
-from imports.merge import merge
-from imports.models import ImportJob, ImportProgress, SavedMapping
-from imports.parallel import cleaned_blocks, default_workers
-from imports.plan import POLICIES, UPDATABLE, Plan
-from imports.preview import preview_counts
-from imports.problems import problems_write
-from imports.progress import ProgressReporter
-from imports.reading import FileProfile, FileReadError, Limits, ReadOptions, iter_rows, sniff
-from imports.rowcleaning import MappedColumn, RowCleaner
+from imports.engine.merge import merge
+from imports.engine.plan import POLICIES, UPDATABLE, plan_for
+from imports.engine.preview import preview_counts
+from imports.engine.problems import problems_write
+from imports.engine.progress import ImportCancelled, ProgressReporter
+from imports.engine.staging import stage, staging_drop, staging_exists
+from imports.models import ImportJob
+from imports.reading import FileReadError, ReadOptions, sniff
 from imports.saved_mappings import saved_mapping_remember
+from imports.selectors import (
+    IMPORT_TASK,
+    PREVIEW_TASK,
+    QUEUE,
+    import_queueing_lock,
+    preview_queueing_lock,
+)
+from imports.uploads import (
+    clean_file_name,
+    job_file_opener,
+    oversize_message,
+    profile_json,
+    workspace_limits,
+)
+from leads.custom_fields import custom_field_create
 from leads.models import CustomField
 from lists.selectors import list_by_name
 from lists.services import list_get_or_create
 from penguinleads.accounts.audit import audit_record
-from penguinleads.accounts.models import User
+from penguinleads.accounts.models import Notification, User
+from penguinleads.accounts.notifications import notification_send
 from penguinleads.tenancy.locks import workspace_bulk_lock
 from penguinleads.tenancy.selectors import workspace_settings_current
 
 logger = logging.getLogger(__name__)
 S = ImportJob.Status
-
-
-class ImportCancelled(Exception):
-    """The person cancelled: the transaction rolls back, nothing is committed."""
 
 
 class TransitionRefused(Exception):
@@ -55,47 +67,6 @@ def _transition(job_id: int, *, from_: Iterable[str], to: str, **fields) -> bool
         ImportJob.objects.filter(pk=job_id, status__in=list(from_)).update(
             status=to, updated_at=timezone.now(), **fields
         )
-    )
-
-
-def workspace_limits() -> Limits:
-    settings = workspace_settings_current()
-    return Limits(
-        max_bytes=settings.import_max_file_mb * 1024 * 1024,
-        max_rows=settings.import_max_rows,
-        max_columns=settings.import_max_columns,
-    )
-
-
-def clean_file_name(name: str) -> str:
-    """A safe display and storage name: no directories, no control characters."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = "".join(
-        ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C"
-    )
-    return (get_valid_filename(base.strip(" .")) or "upload")[-200:]
-
-
-def _profile_json(profile: FileProfile) -> dict:
-    from dataclasses import asdict
-
-    return asdict(profile)
-
-
-def _profile(job: ImportJob) -> FileProfile:
-    return FileProfile(**job.profile)
-
-
-def _opener(job: ImportJob):
-    storage = storages["private"]
-    return lambda: storage.open(job.file_path, "rb")
-
-
-def oversize_message(size: int, max_bytes: int) -> str:
-    """What a person reads when a file is over the workspace's size limit."""
-    return (
-        f"The file is {size / 1024**2:,.0f} MB; this workspace accepts files up to "
-        f"{max_bytes // 1024**2:,} MB. Split it or ask an Owner to raise the limit."
     )
 
 
@@ -123,14 +94,18 @@ def import_job_create(
     try:
         job.file_path = storage.save(f"{connection.schema_name}/imports/{job.pk}/{name}", stream)
         profile = sniff(
-            _opener(job), name=name, size=size, options=options or ReadOptions(), limits=limits
+            job_file_opener(job),
+            name=name,
+            size=size,
+            options=options or ReadOptions(),
+            limits=limits,
         )
     except FileReadError:
         if job.file_path:
             storage.delete(job.file_path)
         job.delete()
         raise
-    job.profile = _profile_json(profile)
+    job.profile = profile_json(profile)
     job.save(update_fields=["file_path", "profile"])
     return job
 
@@ -140,48 +115,16 @@ def import_job_reread(*, job: ImportJob, options: ReadOptions) -> ImportJob:
     if job.status not in (S.UPLOADED, S.MAPPED, S.PREVIEWED):
         raise TransitionRefused("This import can no longer be changed.")
     profile = sniff(
-        _opener(job),
+        job_file_opener(job),
         name=job.file_name,
         size=job.file_size,
         options=options,
         limits=workspace_limits(),
     )
     _transition(job.pk, from_=[job.status], to=S.UPLOADED)
-    ImportJob.objects.filter(pk=job.pk).update(profile=_profile_json(profile), mapping=[])
+    ImportJob.objects.filter(pk=job.pk).update(profile=profile_json(profile), mapping=[])
     job.refresh_from_db()
     return job
-
-
-def auto_mapping(job: ImportJob) -> list[dict]:
-    """The proposed mapping ``[{column, header, target, confidence, reason}]`` for the file.
-
-    A mapping confirmed earlier for the same headers (any order) wins; else
-    the automatic proposals (imports.mapping). Targets the engine cannot take
-    without a person's choice (a new custom field) come back as ``ignore``
-    with the proposal kept in ``suggested``.
-    """
-    from imports.mapping import header_signature, propose_mapping
-
-    headers = job.profile["headers"]
-    saved = SavedMapping.objects.filter(signature=header_signature(headers)).first()
-    proposals = propose_mapping(
-        headers,
-        job.profile["sample_rows"],
-        custom_fields=list(CustomField.objects.all()),
-        owners=list(User.objects.filter(is_active=True)),
-        remembered=saved.mapping if saved else None,
-    )
-    mapping = []
-    for p in proposals:
-        entry = {
-            "column": p.column, "header": p.header, "target": p.target,
-            "confidence": round(p.confidence, 2), "reason": p.reason,
-            "alternatives": list(p.alternatives), "warnings": list(p.warnings),
-        }  # fmt: skip
-        if entry["target"].startswith("new_cf:") or entry["target"] == "email_secondary":
-            entry["suggested"], entry["target"] = entry["target"], "ignore"
-        mapping.append(entry)
-    return mapping
 
 
 # --- 2. mapping --------------------------------------------------------------------------------
@@ -206,8 +149,6 @@ def import_job_map(
             raise ValidationError(f"Column {m['column']} is not in the file.")
     with transaction.atomic():
         for column, (label, field_type) in (new_fields or {}).items():
-            from leads.custom_fields import custom_field_create
-
             field = custom_field_create(actor=actor, label=label, field_type=field_type)
             for m in mapping:
                 if int(m["column"]) == column:
@@ -220,7 +161,7 @@ def import_job_map(
             job.pk, from_=[S.UPLOADED, S.MAPPED, S.PREVIEWED], to=S.MAPPED, mapping=mapping
         ):
             raise TransitionRefused("This import can no longer be changed.")
-        staging.staging_drop(job.pk)
+        staging_drop(job.pk)
         saved_mapping_remember(headers=headers, mapping=mapping, actor=actor)
     job.refresh_from_db()
     return job
@@ -274,70 +215,7 @@ def import_job_configure(
     return job
 
 
-def plan_for(job: ImportJob) -> Plan:
-    return Plan(
-        job_id=job.pk,
-        update_existing=job.on_existing == ImportJob.OnExisting.UPDATE,
-        policies=job.policies,
-        extra_tags=tuple(job.extra_tags),
-    )
-
-
-# --- 4. staging and preview --------------------------------------------------------------------
-def _owners_lookup() -> dict[str, int]:
-    """Email and name keys (imports.mapping.person_key) → user id, as the mapping page
-    matched them; ambiguous names are left out (those rows warn)."""
-    from imports.mapping import person_key
-
-    lookup: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
-    users = User.objects.filter(is_active=True).values_list("id", "email", "full_name")
-    for user_id, email, name in users:
-        lookup[email.casefold()] = user_id
-        key = person_key(name)
-        if key:
-            seen_names[key] = -1 if key in seen_names else user_id
-    lookup.update({k: v for k, v in seen_names.items() if v != -1 and k not in lookup})
-    return lookup
-
-
-def stage(job: ImportJob, progress: ProgressReporter | None = None) -> int:
-    """Read, clean and COPY the whole file into the job's staging table; return rows staged.
-
-    Raises ``FileReadError`` naming the row for a file that turns bad midway,
-    and ``ImportCancelled`` when the person cancels. Files of more than
-    ``imports.parallel.PARALLEL_MIN_ROWS`` rows are cleaned on every core.
-    """
-    settings = workspace_settings_current()
-    cleaner = RowCleaner(
-        mapping=[MappedColumn(int(m["column"]), m["header"], m["target"]) for m in job.mapping],
-        custom_fields=CustomField.objects.all(),
-        owners=_owners_lookup(),
-        region=settings.default_phone_region,
-        day_first=job.day_first,
-    )
-    profile = _profile(job)
-    total = profile.approx_rows or 0
-    # Everything that queries the database happens before the COPY starts: the
-    # connection is busy streaming until the last row is written.
-    limits = workspace_limits()
-    staging.staging_create(job.pk)
-
-    def rows():
-        for count, row in enumerate(iter_rows(_opener(job), profile, limits=limits), 1):
-            if progress and count % 5000 == 0:
-                progress.report("reading", count, total)
-                if progress.cancel_requested():
-                    raise ImportCancelled
-            yield row
-
-    staged = [0]
-    blocks = cleaned_blocks(cleaner, rows(), workers=default_workers(total), counter=staged)
-    staging.staging_copy(job.pk, blocks)
-    staging.staging_index(job.pk)
-    return staged[0]
-
-
+# --- 4. preview --------------------------------------------------------------------------------
 def import_job_preview(*, job_id: int) -> ImportJob:
     """Stage the whole file and compute the exact preview counts (mapped → previewed).
 
@@ -386,6 +264,17 @@ def import_job_preview(*, job_id: int) -> ImportJob:
     return job
 
 
+def import_job_preview_start(*, job: ImportJob) -> None:
+    """Queue the preview of a large file for a worker (the preview page polls its progress).
+
+    A preview already waiting for a worker (a double click) is left as it is.
+    """
+    lock = preview_queueing_lock(job.pk)
+    deferrer = app.configure_task(PREVIEW_TASK, queue=QUEUE, queueing_lock=lock)
+    with suppress(AlreadyEnqueued):
+        deferrer.defer(schema_name=connection.schema_name, job_id=job.pk)
+
+
 # --- 5. confirm and run ------------------------------------------------------------------------
 def import_job_confirm(*, job: ImportJob, actor: User | None, defer: bool = True) -> bool:
     """previewed → queued, and defer the run. False when already confirmed (a double click).
@@ -394,16 +283,12 @@ def import_job_confirm(*, job: ImportJob, actor: User | None, defer: bool = True
     queueing lock on the job: however many clicks, one run. ``defer=False``
     is for the command, which runs the job in its own process.
     """
-    from imports.tasks import import_job_execute
-
     with transaction.atomic():
         if not _transition(job.pk, from_=[S.PREVIEWED], to=S.QUEUED):
             return False
         if not defer:
             return True
-        import_job_execute.configure(
-            queueing_lock=f"import_job:{connection.schema_name}:{job.pk}"
-        ).defer(schema_name=connection.schema_name, job_id=job.pk)
+        _defer_run(job)
     return True
 
 
@@ -414,17 +299,20 @@ def import_job_retry(*, job: ImportJob, actor: User | None) -> bool:
     re-reads the file when its staging table is gone. False when the job is
     not failed (a double click) or its file has expired.
     """
-    from imports.tasks import import_job_execute
-
     if not job.file_path:
         return False
     with transaction.atomic():
         if not _transition(job.pk, from_=[S.FAILED], to=S.QUEUED, error="", finished_at=None):
             return False
-        import_job_execute.configure(
-            queueing_lock=f"import_job:{connection.schema_name}:{job.pk}"
-        ).defer(schema_name=connection.schema_name, job_id=job.pk)
+        _defer_run(job)
     return True
+
+
+def _defer_run(job: ImportJob) -> None:
+    """Queue the run of ``job`` with a queueing lock on the job: however many clicks, one run."""
+    lock = import_queueing_lock(job.pk)
+    deferrer = app.configure_task(IMPORT_TASK, queue=QUEUE, queueing_lock=lock)
+    deferrer.defer(schema_name=connection.schema_name, job_id=job.pk)
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
@@ -442,7 +330,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         with ProgressReporter(job.pk) as progress, transaction.atomic():
             progress.report("waiting for other imports", force=True)
             workspace_bulk_lock()
-            if not staging.staging_exists(job.pk):
+            if not staging_exists(job.pk):
                 stage(job, progress)
             if progress.cancel_requested():
                 raise ImportCancelled
@@ -469,7 +357,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
                 if counts.get(k, 0) != v
             }
             undo_days = workspace_settings_current().undo_window_days
-            staging.staging_drop(job.pk)
+            staging_drop(job.pk)
             # The last word on a cancel: this UPDATE locks the job's row until the commit, so
             # a cancel committed before it is seen here, and one clicked after it waits for
             # the commit and finds the job completed (import_job_cancel says it came too late).
@@ -495,7 +383,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
             progress.report("done", counts["rows"], counts["rows"], force=True)
     except ImportCancelled:
         _transition(job_id, from_=[S.RUNNING], to=S.CANCELLED, finished_at=timezone.now())
-        staging.staging_drop(job_id)
+        staging_drop(job_id)
     except FileReadError as exc:
         _transition(
             job_id, from_=[S.RUNNING], to=S.FAILED, error=exc.message, finished_at=timezone.now()
@@ -520,7 +408,7 @@ def import_job_cancel(*, job: ImportJob) -> bool:
     ended (an import that committed stays imported).
     """
     if _transition(job.pk, from_=[S.QUEUED, S.UPLOADED, S.MAPPED, S.PREVIEWED], to=S.CANCELLED):
-        staging.staging_drop(job.pk)
+        staging_drop(job.pk)
         return True
     return bool(
         ImportJob.objects.filter(pk=job.pk, status__in=[S.PREVIEWING, S.RUNNING]).update(
@@ -532,10 +420,30 @@ def import_job_cancel(*, job: ImportJob) -> bool:
 def import_job_dry_run_end(*, job: ImportJob) -> ImportJob:
     """previewed → dry_run: a dry run ends once its preview is counted; it writes nothing."""
     if _transition(job.pk, from_=[S.PREVIEWED], to=S.DRY_RUN, finished_at=timezone.now()):
-        staging.staging_drop(job.pk)
+        staging_drop(job.pk)
     job.refresh_from_db()
     return job
 
 
-def import_job_progress(job: ImportJob) -> ImportProgress | None:
-    return ImportProgress.objects.filter(job_id=job.pk).first()
+def import_job_notify(job: ImportJob) -> None:
+    """Tell the person who started ``job`` how its run ended (nobody for the command's jobs)."""
+    if job.created_by is None:
+        return
+    if job.status == S.COMPLETED:
+        counts = job.counts
+        notification_send(
+            recipient=job.created_by,
+            title=f"Import of {job.file_name} finished",
+            body=f"{counts['created']:,} created, {counts['updated']:,} updated, "
+            f"{counts['invalid']:,} invalid.",
+            url=job.get_absolute_url(),
+            level=Notification.Level.SUCCESS,
+        )
+    elif job.status == S.FAILED:
+        notification_send(
+            recipient=job.created_by,
+            title=f"Import of {job.file_name} failed",
+            body=job.error,
+            url=job.get_absolute_url(),
+            level=Notification.Level.ERROR,
+        )

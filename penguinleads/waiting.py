@@ -102,7 +102,7 @@ def bulk_writer_running() -> BulkWriter | None:
     found: None. Costs three small queries.
     """
     from imports.models import ImportJob
-    from imports.undo import undos_waiting_for_a_worker
+    from imports.selectors import undos_waiting_for_a_worker
     from leads.models import BulkAction
 
     status = ImportJob.Status

@@ -1,4 +1,4 @@
-"""Automatic column mapping: the wizard's "Map columns" step (issue 5, DESIGN §7).
+"""Automatic column mapping: the wizard's "Map columns" step.
 
 :func:`propose_mapping` proposes one target per column of an uploaded file,
 with a confidence (0..1) and a reason the person reads:
@@ -11,7 +11,7 @@ with a confidence (0..1) and a reason the person reads:
 - ``ignore``.
 
 How a column is read, strongest evidence first: a remembered mapping; the
-header against the synonym table (``imports.mapping_synonyms``) after
+header against the synonym table (``imports.mapping.synonyms``) after
 normalising both (case, accents, punctuation, camelCase, snake_case); the same
 after setting aside a prefix ("Person - ", "Contact ", "Organization 1 - ")
 or a qualifier ("work", "2"); a fuzzy match (rapidfuzz) above a threshold;

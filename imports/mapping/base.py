@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
-from imports import mapping_synonyms as data
+from imports.mapping import synonyms as data
 
 STANDARD_TARGETS = (
     "email", "first_name", "last_name", "company", "job_title", "phone", "website",

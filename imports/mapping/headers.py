@@ -9,7 +9,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from imports import mapping_synonyms as data
+from imports.mapping import synonyms as data
 from imports.mapping.base import (
     FUZZY_THRESHOLD,
     IGNORE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from imports import mapping_synonyms as data
+from imports.mapping import synonyms as data
 from imports.mapping.base import (
     CUSTOM_TYPES,
     IGNORE,

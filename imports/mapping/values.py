@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from imports import mapping_synonyms as data
+from imports.mapping import synonyms as data
 from imports.mapping.base import _fold
 from leads import cleaning
 from leads.resources import StatusWidget

@@ -1,4 +1,4 @@
-"""The import wizard's pages, one module per step (DESIGN §7, issue 5).
+"""The import wizard's pages, one module per step.
 
 upload (1: file and how it was read), mapping (2: columns; remembered
 mappings), options (3), preview (4: counts, tabs, problem rows), run (5:

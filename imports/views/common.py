@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from imports.models import ImportJob
+from imports.selectors import import_job_get
 
 RUN = "imports.run_import"
 VIEW = "imports.view_importjob"
@@ -23,7 +24,7 @@ STEP_OF_STATUS = {
     S.QUEUED: 5,
     S.RUNNING: 5,
 }
-# Steps a job may go back to, by status (DESIGN §7: previewed → mapped is allowed).
+# Statuses from which a job may go back to an earlier step (previewed → mapped is allowed).
 EDITABLE = (S.UPLOADED, S.MAPPED, S.PREVIEWED)
 WIZARD = (S.UPLOADED, S.MAPPED, S.PREVIEWING, S.PREVIEWED)
 RUNNING = (S.QUEUED, S.RUNNING)
@@ -39,11 +40,7 @@ class Step:
 
 def job_or_404(pk: int) -> ImportJob:
     """The job of this workspace (the schema is the filter), or 404."""
-    job = (
-        ImportJob.objects.select_related("created_by", "lead_list", "new_owner")
-        .filter(pk=pk)
-        .first()
-    )
+    job = import_job_get(pk=pk)
     if job is None:
         raise Http404("No such import in this workspace.")
     return job

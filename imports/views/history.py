@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from imports.models import ImportJob
+from imports.selectors import import_job_history
 from imports.views.common import EDITABLE, RUN, RUNNING, VIEW, WIZARD, S, job_or_404
 from imports.views.report import import_report, import_undo_page
 from imports.views.run import import_run_page
@@ -24,10 +24,9 @@ PER_PAGE = 25
 @require_GET
 def import_job_list(request: HttpRequest) -> HttpResponse:
     """Who imported what, when, how it ended and its counts; newest first."""
-    jobs = ImportJob.objects.select_related("created_by", "lead_list").defer(
-        "profile", "mapping", "undo_report"
+    page = Paginator(import_job_history(), PER_PAGE).get_page(
+        requested_page(request.GET.get("page"))
     )
-    page = Paginator(jobs, PER_PAGE).get_page(requested_page(request.GET.get("page")))
     context = {"page": page, "pager": pager_for(page, request.GET)}
     return render(request, "imports/importjob_list.html", context)
 

@@ -10,11 +10,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from imports import selectors
 from imports.forms import IGNORE, NEW_FIELD, MappingForm, target_label
-from imports.mapping import header_signature, normalise_header
+from imports.mapping import normalise_header
 from imports.models import SavedMapping
 from imports.saved_mappings import saved_mapping_delete
-from imports.services import TransitionRefused, auto_mapping, import_job_map
+from imports.services import TransitionRefused, import_job_map
 from imports.views.common import EDITABLE, RUN, job_or_404, wizard_context
 from leads.models import CustomField
 from penguinleads.pagination import pager_for, requested_page
@@ -77,7 +78,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(job)
     may_create = request.user.has_perm(MANAGE_FIELDS)
     custom_fields = list(CustomField.objects.all())
-    columns = _columns(job, auto_mapping(job), may_create=may_create)
+    columns = _columns(job, selectors.auto_mapping(job), may_create=may_create)
     form = MappingForm(
         request.POST if request.method == "POST" else None,
         columns=columns,
@@ -99,9 +100,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(job)
         else:
             return redirect("imports:options", pk=job.pk)
-    remembered = SavedMapping.objects.filter(
-        signature=header_signature(job.profile.get("headers") or [])
-    ).first()
+    remembered = selectors.saved_mapping_for_headers(job.profile.get("headers") or [])
     context = wizard_context(job, 2, form=form, remembered=remembered, may_create_fields=may_create)
     return render(request, "imports/importjob_mapping.html", context)
 
@@ -121,7 +120,7 @@ def _mapped_pairs(saved: SavedMapping, labels: dict[str, str]) -> list[tuple[str
 @require_GET
 def saved_mapping_list(request: HttpRequest) -> HttpResponse:
     """Mappings remembered for files with the same headers, most recently used first."""
-    page = Paginator(SavedMapping.objects.select_related("created_by"), 25).get_page(
+    page = Paginator(selectors.saved_mapping_list(), 25).get_page(
         requested_page(request.GET.get("page"))
     )
     labels = {f.key: f.label for f in CustomField.objects.all()}

@@ -7,22 +7,23 @@ page then shows a progress bar.
 
 from __future__ import annotations
 
-from contextlib import suppress
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from procrastinate.exceptions import AlreadyEnqueued
 
+from imports.engine.plan import UPDATABLE
 from imports.forms import LEAD_FIELDS, OptionsForm
 from imports.models import ImportJob
-from imports.plan import UPDATABLE
 from imports.reading import detect_day_first
-from imports.services import TransitionRefused, import_job_configure, import_job_preview
+from imports.services import (
+    TransitionRefused,
+    import_job_configure,
+    import_job_preview,
+    import_job_preview_start,
+)
 from imports.views.common import RUN, S, job_or_404, wizard_context
 from imports.views.upload import list_session_key
 from leads.models import CustomField, Tag
@@ -38,23 +39,6 @@ def preview_in_request(job: ImportJob) -> bool:
     return job.file_size <= SYNC_PREVIEW_MAX_BYTES or (
         rows is not None and rows <= SYNC_PREVIEW_MAX_ROWS
     )
-
-
-def preview_queueing_lock(job: ImportJob) -> str:
-    return f"import_preview:{connection.schema_name}:{job.pk}"
-
-
-def preview_pending(job: ImportJob) -> bool:
-    """A background preview of ``job`` is queued or being worked on.
-
-    Until the worker takes it the job stays ``mapped``; the queue says
-    whether a preview is on its way (the preview page then waits for it).
-    """
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
-    return ProcrastinateJob.objects.filter(
-        queueing_lock=preview_queueing_lock(job), status__in=["todo", "doing"]
-    ).exists()
 
 
 def _policy_fields(job: ImportJob, fields: dict[str, CustomField]) -> list[tuple[str, str]]:
@@ -124,13 +108,7 @@ def import_options(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _start_preview(request: HttpRequest, job: ImportJob) -> HttpResponse:
     if not preview_in_request(job):
-        from imports.tasks import import_job_preview_execute
-
-        # A double click: the preview already waits for a worker.
-        with suppress(AlreadyEnqueued):
-            import_job_preview_execute.configure(queueing_lock=preview_queueing_lock(job)).defer(
-                schema_name=connection.schema_name, job_id=job.pk
-            )
+        import_job_preview_start(job=job)
         return redirect("imports:preview", pk=job.pk)
     job = import_job_preview(job_id=job.pk)
     if job.status != S.PREVIEWED:

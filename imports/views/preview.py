@@ -1,8 +1,9 @@
 """Step 4: the exact preview, its tabs of rows, and the problem rows download.
 
-Everything here reads the job's staging table (``imports.preview``,
-``imports.flags``, ``imports.problems``), which exists while the job is
-previewed. The download is written at preview time, so it outlives staging.
+Everything here reads the job's staging table (``imports.engine.preview``,
+``imports.engine.flags``, ``imports.engine.problems``), which exists while
+the job is previewed. The download is written at preview time, so it
+outlives staging.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from imports import preview as preview_selectors
-from imports.flags import import_flags
+from imports.engine import preview as preview_selectors
+from imports.engine.flags import import_flags
+from imports.engine.plan import plan_for
+from imports.engine.problems import invalid_rows_detail, problems_file_name
+from imports.engine.staging import staging_exists
 from imports.forms import LEAD_FIELDS
-from imports.problems import invalid_rows_detail, problems_file_name
-from imports.services import plan_for
-from imports.staging import staging_exists
+from imports.selectors import preview_pending
 from imports.views.common import RUN, VIEW, S, job_or_404, wizard_context
-from imports.views.options import preview_pending
 from leads.models import CustomField
 from penguinleads.accounts.models import User
 from penguinleads.pagination import Pager, offset_page, requested_page

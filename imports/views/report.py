@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from imports.models import ImportJob
-from imports.services import TransitionRefused, import_job_progress
-from imports.undo import changed_field_count, import_job_undo_start
+from imports.selectors import changed_field_count, import_job_progress
+from imports.services import TransitionRefused
+from imports.undoing import import_job_undo_start
 from imports.views.common import UNDO, S, job_or_404, wizard_context
 from imports.views.run import duration_label, progress_view
 

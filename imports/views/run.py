@@ -2,9 +2,9 @@
 
 The run page (and the undo's page) polls ``imports:progress`` every second
 (htmx). The partial reads the job's progress row (written on a second
-connection while the job's transaction is open, ``imports.progress``); once
-the job has left the running states it answers with ``HX-Redirect`` to the
-job's page, which is then the report (or the preview, after a background
+connection while the job's transaction is open, ``imports.engine.progress``);
+once the job has left the running states it answers with ``HX-Redirect`` to
+the job's page, which is then the report (or the preview, after a background
 preview).
 """
 
@@ -21,15 +21,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from imports.models import ImportJob, ImportProgress
-from imports.services import (
-    import_job_cancel,
-    import_job_confirm,
+from imports.selectors import (
     import_job_progress,
-    import_job_retry,
+    preview_pending,
+    undo_lead_count,
+    undo_waiting_for_a_worker,
 )
-from imports.undo import undo_lead_count, undo_waiting_for_a_worker
+from imports.services import import_job_cancel, import_job_confirm, import_job_retry
 from imports.views.common import RUN, RUNNING, VIEW, S, job_or_404, wizard_context
-from imports.views.options import preview_pending
 
 # How far along each named phase is, for phases that do not count rows
 # (the merge is a handful of set-based statements, not a loop over rows).
@@ -64,7 +63,7 @@ PHASE_LABELS = {
 }
 # Reading the file is the first part of a preview and of a run that must re-read it.
 READING_SHARE = 0.5
-# An undo's phases (imports.undo.undo_apply): set-based statements, shares are estimates.
+# An undo's phases (imports.engine.undo.undo_apply): set-based statements, shares are estimates.
 UNDO_PHASE_SHARE = {
     "starting": 0.0,
     "waiting for other imports": 0.02,

@@ -15,13 +15,8 @@ from imports.models import ImportJob
 from imports.reading import FileReadError
 from imports.reading.base import size_label
 from imports.reading.encoding import encoding_label
-from imports.services import (
-    TransitionRefused,
-    import_job_create,
-    import_job_reread,
-    oversize_message,
-    workspace_limits,
-)
+from imports.services import TransitionRefused, import_job_create, import_job_reread
+from imports.uploads import oversize_message, workspace_limits
 from imports.views.common import RUN, is_ajax, job_or_404, wizard_context
 
 DELIMITER_LABELS = {",": "Comma", ";": "Semicolon", "\t": "Tab", "|": "Pipe"}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 
 from exports.services import export_job_download, export_job_run, export_start
-from imports.undo import import_job_undo
+from imports.undoing import import_job_undo
 from leads import bulk
 from leads.bulk import bulk_action_start
 from leads.custom_fields import custom_field_delete

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_tenants.utils import schema_context
 
+from imports.engine.staging import staging_exists
 from imports.models import ImportJob
-from imports.staging import staging_exists
 from leads.models import Lead
 from lists.models import LeadList
 

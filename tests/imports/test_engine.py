@@ -2,10 +2,11 @@
 
 import pytest
 
+from imports.engine.plan import plan_for
+from imports.engine.preview import warning_rows
 from imports.models import ImportChange, ImportJob
-from imports.preview import warning_rows
-from imports.services import import_job_confirm, import_job_preview, import_job_run, plan_for
-from imports.undo import import_job_undo
+from imports.services import import_job_confirm, import_job_preview, import_job_run
+from imports.undoing import import_job_undo
 from leads.models import Lead, LeadTag, Suppression
 from lists.models import LeadList
 from penguinleads.accounts.models import AuditEvent

@@ -1,9 +1,9 @@
-"""The import engine's fast paths give exactly what the plain paths give (issue 7).
+"""The import engine's fast paths give exactly what the plain paths give.
 
-- COPY text built in Python (imports.staging.encode_rows) stores the same
+- COPY text built in Python (imports.engine.rows.encode_rows) stores the same
   values as psycopg's ``write_row`` with ``Jsonb`` adaptation.
-- Cleaning on worker processes (imports.parallel) yields the same blocks, in
-  the same order, as cleaning in this process; a whole import through the
+- Cleaning on worker processes (imports.engine.parallel) yields the same blocks,
+  in the same order, as cleaning in this process; a whole import through the
   workers previews and writes the same counts.
 """
 
@@ -13,9 +13,10 @@ from django.db import connection
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from imports import parallel, staging
+from imports.engine import parallel, staging
+from imports.engine import rows as staging_rows
+from imports.engine.cleaning import MappedColumn, RowCleaner
 from imports.models import ImportJob
-from imports.rowcleaning import MappedColumn, RowCleaner
 from imports.services import (
     import_job_configure,
     import_job_confirm,
@@ -45,7 +46,7 @@ TRICKY = [
 def _tuples() -> list[tuple]:
     rows = []
     for i, text in enumerate(TRICKY, 1):
-        standard = [f"{text}{n}" for n in range(len(staging.STANDARD_FIELDS))]
+        standard = [f"{text}{n}" for n in range(len(staging_rows.STANDARD_FIELDS))]
         rows.append(
             (
                 i,
@@ -79,7 +80,7 @@ def test_copy_text_stores_exactly_what_psycopg_write_row_stores(workspace):
     staging.staging_create(990002)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
         staging.staging_identifier(990001),
-        sql.SQL(", ").join(map(sql.Identifier, staging.COLUMN_NAMES)),
+        sql.SQL(", ").join(map(sql.Identifier, staging_rows.COLUMN_NAMES)),
     )
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
@@ -87,7 +88,7 @@ def test_copy_text_stores_exactly_what_psycopg_write_row_stores(workspace):
             copy.write_row(
                 (*head, Jsonb(custom), tags, error, Jsonb(warnings) if warnings else None, raw)
             )
-    staging.staging_copy(990002, [staging.encode_rows(rows).encode()])
+    staging.staging_copy(990002, [staging_rows.encode_rows(rows).encode()])
 
     by_psycopg, by_us = _stored(990001), _stored(990002)
     assert len(by_us) == len(TRICKY)

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from imports.flags import KINDS, flag_list, flag_of, import_flags
+from imports.engine.flags import KINDS, flag_list, flag_of, import_flags
 from imports.services import (
     import_job_configure,
     import_job_create,

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone
 
-from imports import staging
+from imports.engine import staging
 from imports.maintenance import import_files_expire, import_jobs_fail_stalled, import_staging_sweep
 from imports.models import ImportJob, ImportProgress
 from tests.factories import ImportJobFactory

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from imports import mapping_synonyms
 from imports.mapping import (
     CUSTOM_TYPES,
     SPECIAL_TARGETS,
@@ -28,6 +27,7 @@ from imports.mapping import (
     split_full_name,
     synonym_index,
 )
+from imports.mapping import synonyms as mapping_synonyms
 from leads import cleaning
 from leads.models import CustomField
 from leads.resources import LeadResource

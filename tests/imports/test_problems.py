@@ -8,8 +8,8 @@ import io
 import pytest
 from django.urls import reverse
 
+from imports.engine.problems import neutralise
 from imports.models import ImportJob
-from imports.problems import neutralise
 from imports.services import import_job_run
 from leads.models import Lead
 from penguinleads.tenancy.roles import MEMBER, VIEWER

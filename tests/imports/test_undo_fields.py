@@ -1,7 +1,8 @@
 """What an import records per changed lead, and how undo restores each column type."""
 
 from imports.models import ImportChange
-from imports.undo import changed_field_count, import_job_undo
+from imports.selectors import changed_field_count
+from imports.undoing import import_job_undo
 from leads.models import Lead
 from leads.services import lead_delete, lead_update
 from tests.factories import CustomFieldFactory, LeadFactory

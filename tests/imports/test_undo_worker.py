@@ -15,11 +15,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from procrastinate.contrib.django.models import ProcrastinateJob
 
+from imports.engine import undo as undo_engine
+from imports.engine.progress import ProgressReporter
 from imports.maintenance import STALL_AFTER, import_jobs_fail_stalled
 from imports.models import ImportJob, ImportProgress
-from imports.progress import ProgressReporter
+from imports.selectors import undo_lead_count
 from imports.tasks import import_job_undo_execute
-from imports.undo import undo_lead_count
 from leads.models import Lead, LeadTag
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.models import AuditEvent, Notification
@@ -170,13 +171,11 @@ def test_the_undo_task_undoes_reports_its_phases_audits_and_notifies(
 def test_a_failing_undo_ends_undo_failed_changes_nothing_and_says_why(
     workspace, users, client_for, completed, monkeypatch
 ):
-    import leads.bulk
-
     def broken(queryset):
         raise RuntimeError("the disk is full")
 
     # The last step fails, after fields, memberships and tags were already undone.
-    monkeypatch.setattr(leads.bulk, "leads_delete_set_based", broken)
+    monkeypatch.setattr(undo_engine, "leads_delete_set_based", broken)
     before = imported_state()
     client_for(ADMIN).post(reverse("imports:undo", args=[completed.pk]))
 

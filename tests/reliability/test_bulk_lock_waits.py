@@ -235,7 +235,7 @@ def test_the_holder_named_is_an_import_else_a_started_undo_else_a_worker_s_bulk_
 ):
     from procrastinate.contrib.django import app
 
-    from imports.undo import UNDO_TASK
+    from imports.selectors import UNDO_TASK
     from leads.tasks import bulk_action_execute
 
     assert bulk_writer_running() is None

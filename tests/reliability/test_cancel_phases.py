@@ -16,10 +16,10 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from imports import services
+from imports.engine.progress import ProgressReporter
+from imports.engine.staging import staging_drop
 from imports.models import ImportChange, ImportJob, ImportProgress
-from imports.progress import ProgressReporter
 from imports.services import import_job_cancel, import_job_confirm, import_job_preview
-from imports.staging import staging_drop
 from leads.models import Lead, LeadTag, Suppression, Tag
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.models import User

@@ -24,7 +24,8 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from psycopg import sql
 
-from imports import parallel
+from imports.engine import parallel
+from imports.engine.staging import staging_identifier
 from imports.models import ImportJob, ImportProgress
 from imports.services import (
     import_job_cancel,
@@ -33,7 +34,6 @@ from imports.services import (
     import_job_map,
     import_job_preview,
 )
-from imports.staging import staging_identifier
 from imports.tasks import import_job_preview_execute
 from leads.custom_fields import custom_field_create
 from penguinleads.accounts.models import User
@@ -324,8 +324,8 @@ def _processes_left_in_group(group: int) -> bool:
 
 HELPERS_CHILD = """
 import itertools, multiprocessing, time
-from imports import parallel
-from imports.rowcleaning import MappedColumn, RowCleaner
+from imports.engine import parallel
+from imports.engine.cleaning import MappedColumn, RowCleaner
 
 cleaner = RowCleaner(mapping=[MappedColumn(0, "Email", "email")], custom_fields=[], owners={},
                      region="FR", day_first=False)

@@ -30,7 +30,7 @@ from django_tenants.utils import schema_context
 from imports.maintenance import STALL_AFTER, import_jobs_fail_stalled, import_staging_sweep
 from imports.models import ImportChange, ImportJob, ImportProgress
 from imports.services import import_job_retry, import_job_run
-from imports.undo import import_job_undo
+from imports.undoing import import_job_undo
 from leads.maintenance import bulk_actions_fail_stalled
 from leads.models import BulkAction, Lead, LeadTag
 from lists.models import ListMembership
@@ -196,7 +196,7 @@ UNDO_CHILD = """
 import sys
 from django_tenants.utils import schema_context
 from imports.models import ImportJob
-from imports.undo import import_job_undo
+from imports.undoing import import_job_undo
 
 with schema_context(sys.argv[1]):
     print(import_job_undo(job=ImportJob.objects.get(pk=int(sys.argv[2])), actor=None).status)

@@ -28,8 +28,8 @@ from django.urls import reverse
 
 from imports.models import ImportJob
 from imports.reading import FileReadError
+from imports.selectors import auto_mapping
 from imports.services import (
-    auto_mapping,
     import_job_configure,
     import_job_create,
     import_job_map,

@@ -1,6 +1,6 @@
 """``import_leads WORKSPACE FILE``: the import engine, in this process.
 
-Same services as the wizard (DESIGN §7): it records an ImportJob, maps
+Same services as the wizard: it records an ImportJob, maps
 columns automatically (``--map`` overrides), previews, runs, and prints one
 JSON object last. Exit 0 when the import ran (even with invalid rows);
 non-zero with a one-line message when the file cannot be read or the
@@ -17,12 +17,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
+from imports.engine.plan import POLICIES, UPDATABLE
 from imports.models import ImportJob
-from imports.plan import POLICIES, UPDATABLE
 from imports.reading import FileReadError, ReadOptions
+from imports.selectors import auto_mapping
 from imports.services import (
     TransitionRefused,
-    auto_mapping,
     import_job_configure,
     import_job_confirm,
     import_job_create,

@@ -10,9 +10,9 @@ computed (``imports.services.import_job_preview``), so the report can still
 offer it after the staging table is dropped.
 
 Cells are written as the import reads them, with export's formula
-neutralisation (DESIGN §7): a cell starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return gets a leading ``'``, which the import drops again. So
-the file is safe to open in a spreadsheet and imports back to the same values.
+neutralisation: a cell starting with ``=``, ``+``, ``-``, ``@``, tab or
+carriage return gets a leading ``'``, which the import drops again. So the
+file is safe to open in a spreadsheet and imports back to the same values.
 The header row and the Problem column (which names columns) are neutralised
 the same way: a spreadsheet evaluates them like any other cell.
 """
@@ -30,9 +30,9 @@ from django.db import connection, transaction
 from psycopg import sql
 
 from exports.writers import neutralise  # the exports' rule: one rule for every file we write
+from imports.engine.staging import staging_identifier
 from imports.models import ImportJob
 from imports.reading import unquote_formula
-from imports.staging import staging_identifier
 
 PROBLEM_HEADER = "Problem"
 BATCH = 2_000

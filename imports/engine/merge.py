@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.db import connection
 from psycopg import sql
 
-from imports.plan import SUPPRESSING, Plan, recorded_value, tune_transaction
-from imports.staging import STANDARD_FIELDS
+from imports.engine.plan import SUPPRESSING, Plan, recorded_value, tune_transaction
+from imports.engine.rows import STANDARD_FIELDS
 from lists.models import ListMembership
 from lists.services import memberships_add
 

@@ -3,7 +3,7 @@
 Cleaning (email-validator, phonenumbers, the Resource's widgets) is the
 engine's costliest Python: about 80 µs a row on one core. :func:`cleaned_blocks`
 cuts the row stream into batches and has helper processes turn each batch
-into a block of COPY text (``imports.staging.encode_rows``); the calling
+into a block of COPY text (``imports.engine.rows.encode_rows``); the calling
 process only reads the file and streams the blocks to PostgreSQL.
 
 Contract:
@@ -19,8 +19,8 @@ Contract:
 - Helpers are ended whenever the call ends (done, a bad file, a cancel, a
   closed generator, a helper's own failure): asked to stop, then killed after
   ``STOP_GRACE`` seconds. No wait on a helper is unbounded: a helper that
-  dies is noticed within ``POLL_SECONDS``, and helpers whose parent was
-  killed exit within ``POLL_SECONDS`` too.
+  dies is noticed within ``POLL_SECONDS``, and the kernel kills the helpers
+  of a process that was killed.
 - Helpers never touch the database. They are forked with the cleaner
   (inherited, custom fields and owners included, never pickled), restore the
   default signal handlers (a worker's asyncio handlers would otherwise make
@@ -33,6 +33,8 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
@@ -41,14 +43,15 @@ import traceback
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from imports.rowcleaning import RowCleaner
-from imports.staging import encode_rows
+from imports.engine.cleaning import RowCleaner
+from imports.engine.rows import encode_rows
 
 BATCH_ROWS = 2000
 IN_FLIGHT = 3
 PARALLEL_MIN_ROWS = 20_000
 POLL_SECONDS = 0.5
 STOP_GRACE = 2.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class CleaningFailed(RuntimeError):
@@ -123,7 +126,7 @@ class _Helpers:
         self.processes = [
             context.Process(
                 target=_serve,
-                args=(cleaner, self.tasks[n], self.results[n]),
+                args=(cleaner, self.tasks[n], self.results[n], os.getpid()),
                 name=f"import-cleaning-{n}",
                 daemon=True,
             )
@@ -173,24 +176,28 @@ class _Helpers:
             q.close()
 
 
-def _serve(cleaner: RowCleaner, tasks, results) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel SIGKILL this helper when the thread that forked it ends (Linux).
+
+    A killed parent never sends the None, may leave half a batch in the pipe
+    (a read would wait for the rest forever), and this helper holds copies of
+    its database sockets, which would keep its sessions open: so the helper
+    must not outlive it, however it dies.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # no prctl: not Linux
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the kernel was told
+        os._exit(1)
+
+
+def _serve(cleaner: RowCleaner, tasks, results, parent: int) -> None:
     """A helper's loop: clean each batch it is sent until it receives None."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # Ctrl-C reaches the whole process group; the parent decides when helpers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.set_wakeup_fd(-1)
-    parent = os.getppid()
-    while True:
-        try:
-            batch = tasks.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            # A killed parent never sends the None; this copy of its database sockets must
-            # not keep its sessions open (nor the helper wait forever) once it is gone.
-            if os.getppid() != parent:
-                os._exit(1)
-            continue
-        if batch is None:
-            break
+    _die_with(parent)
+    while (batch := tasks.get()) is not None:
         try:
             results.put(("ok", *_clean_block(cleaner, batch)))
         except Exception as exc:  # reported to the parent, which fails the job

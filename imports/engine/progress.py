@@ -1,8 +1,9 @@
-"""Progress and heartbeat of a running job, on a second autocommit connection.
+"""Progress, heartbeat and cancel of a running job, on a second autocommit connection.
 
 The import's own transaction stays open until it commits; the page and the
 sweeper must see progress before that, so it is written on a separate
-connection, at most about once a second.
+connection, at most about once a second. The same connection polls the
+job's committed cancel flag.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 import time
 
 from penguinleads.tenancy.side_connection import side_connection
+
+
+class ImportCancelled(Exception):
+    """The person cancelled: the transaction rolls back, nothing is committed."""
 
 
 class ProgressReporter:

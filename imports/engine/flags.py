@@ -1,6 +1,6 @@
 """Offline flags on an import's addresses: disposable domain, role address, free mail.
 
-Computed in SQL over the job's staging table (``imports.staging``) while it
+Computed in SQL over the job's staging table (``imports.engine.staging``) while it
 exists (the job is previewed), from each address's ``email_key``: its domain
 (after ``@``) and its local part (before ``@``, without a ``+tag``). Flags are
 warnings for the preview page only: they block nothing and change no count.
@@ -19,9 +19,9 @@ from pathlib import Path
 from django.db import connection
 from psycopg import sql
 
-from imports.staging import staging_identifier
+from imports.engine.staging import staging_identifier
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 EXAMPLES = 3
 
 

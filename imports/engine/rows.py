@@ -1,17 +1,14 @@
-"""The job's staging table: cleaned rows, COPYed in, read by preview and merge.
+"""A staging row: its columns in COPY order, and the COPY text that carries it.
 
-UNLOGGED (no WAL: it is rebuilt from the file if lost), named after the job,
-in the workspace's schema, dropped when the job completes, is cancelled or
-expires (a sweeper drops orphans).
+The cleaning (``imports.engine.cleaning``) produces tuples in this order, the
+staging table (``imports.engine.staging``) is created with these columns, and
+:func:`encode_rows` turns the tuples into what ``COPY … FROM STDIN`` reads.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-
-from django.db import connection
-from psycopg import sql
 
 # (column, SQL type) in COPY order. ``raw`` holds the original cells only for
 # rows with a problem (for the problem-rows download); ``warnings`` is a JSON
@@ -35,44 +32,6 @@ COLUMNS: list[tuple[str, str]] = [
     ("raw", "text[]"),
 ]
 COLUMN_NAMES = [name for name, _ in COLUMNS]
-
-
-def staging_identifier(job_id: int) -> sql.Identifier:
-    return sql.Identifier(f"import_staging_{int(job_id)}")
-
-
-def staging_create(job_id: int) -> None:
-    """(Re)create the empty staging table of ``job_id`` in the current schema."""
-    table = staging_identifier(job_id)
-    ddl = sql.SQL("CREATE UNLOGGED TABLE {} ({})").format(
-        table, sql.SQL(", ").join(sql.SQL(f"{name} {kind}") for name, kind in COLUMNS)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
-        cursor.execute(ddl)
-
-
-def staging_index(job_id: int) -> None:
-    """Indexes for the preview and merge joins, built once after the COPY (cheaper than during)."""
-    table = staging_identifier(job_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE INDEX ON {} (email_key, row_no)").format(table))
-        cursor.execute(sql.SQL("ANALYZE {}").format(table))
-
-
-def staging_copy(job_id: int, blocks: Iterable[bytes]) -> None:
-    """COPY ``blocks`` (COPY text, from :func:`encode_rows`) into the staging table.
-
-    The rows arrive already encoded: building the COPY text in Python (or in
-    the cleaning workers, imports.parallel) costs a fraction of psycopg's
-    per-value ``write_row`` adaptation.
-    """
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        staging_identifier(job_id), sql.SQL(", ").join(map(sql.Identifier, COLUMN_NAMES))
-    )
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for block in blocks:
-            copy.write(block)
 
 
 # --- COPY text format (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.2) --
@@ -129,14 +88,3 @@ def encode_rows(rows: Iterable[tuple]) -> str:
         )
     lines.append("")
     return "\n".join(lines)
-
-
-def staging_drop(job_id: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging_identifier(job_id)))
-
-
-def staging_exists(job_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"import_staging_{int(job_id)}"])
-        return cursor.fetchone()[0]

@@ -1,4 +1,4 @@
-"""The SQL both the preview and the merge are made of (DESIGN §7).
+"""The SQL both the preview and the merge are made of.
 
 One description of "what this import does to a lead", used twice: the
 preview counts it over the staging table, the merge applies it. Sharing the
@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from psycopg import sql
 
-from imports.staging import STANDARD_FIELDS, staging_identifier
+from imports.engine.rows import STANDARD_FIELDS
+from imports.engine.staging import staging_identifier
+from imports.models import ImportJob
 from leads.models import Lead
 
 OVERWRITE, FILL_BLANKS, KEEP = "overwrite", "fill_blanks", "keep"
@@ -206,3 +208,13 @@ class Plan:
         return sql.SQL("({fields} OR {tags})").format(
             fields=self.any_field_change(), tags=self.new_tag_link()
         )
+
+
+def plan_for(job: ImportJob) -> Plan:
+    """The plan of ``job``'s confirmed options: what the preview counts and the merge applies."""
+    return Plan(
+        job_id=job.pk,
+        update_existing=job.on_existing == ImportJob.OnExisting.UPDATE,
+        policies=job.policies,
+        extra_tags=tuple(job.extra_tags),
+    )

@@ -1,4 +1,4 @@
-"""From a file row to a staging row: the engine's Python half (DESIGN §7).
+"""From a file row to a staging row: the engine's Python half.
 
 ``RowCleaner`` applies the confirmed mapping and the Resource's per-value
 cleaning (leads.resources) to each row. Only a missing or invalid email
@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from imports.mapping import person_key
+from imports.engine.rows import STANDARD_FIELDS
+from imports.mapping import person_key, split_full_name
 from imports.reading import unquote_formula as _unquote_formula
-from imports.staging import STANDARD_FIELDS
 from leads import cleaning
 from leads.identity import InvalidEmail, email_key
 from leads.models import CustomField
 from leads.resources import LeadResource
+from penguinleads.accounts.models import User
 
 IGNORE = "ignore"
 SPECIAL_TARGETS = {"email", "status", "tags", "owner", "full_name", "email_secondary", IGNORE}
@@ -33,11 +34,19 @@ class MappedColumn:
     target: str
 
 
-def split_full_name(value: str) -> tuple[str, str]:
-    """``"López, Ana"`` → (Ana, López); ``"Ana María López"`` → (Ana María, López)."""
-    from imports.mapping import split_full_name as split
-
-    return split(value)
+def owners_lookup() -> dict[str, int]:
+    """Email and name keys (``imports.mapping.person_key``) → user id, as the mapping page
+    matched them; ambiguous names are left out (those rows warn)."""
+    lookup: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    users = User.objects.filter(is_active=True).values_list("id", "email", "full_name")
+    for user_id, email, name in users:
+        lookup[email.casefold()] = user_id
+        key = person_key(name)
+        if key:
+            seen_names[key] = -1 if key in seen_names else user_id
+    lookup.update({k: v for k, v in seen_names.items() if v != -1 and k not in lookup})
+    return lookup
 
 
 class RowCleaner:
@@ -82,9 +91,9 @@ class RowCleaner:
         return cleaning.clean_custom_value(self.fields_by_key[key], value, day_first=self.day_first)
 
     def stage(self, rows: Iterable[tuple[int, list[str]]]) -> Iterator[tuple]:
-        """Yield staging tuples (imports.staging.COLUMN_NAMES order) for ``rows``.
+        """Yield staging tuples (``imports.engine.rows.COLUMN_NAMES`` order) for ``rows``.
 
-        JSON columns come as plain dicts and lists; ``imports.staging.encode_rows``
+        JSON columns come as plain dicts and lists; ``imports.engine.rows.encode_rows``
         turns the tuples into COPY text.
         """
         for row_no, cells in rows:

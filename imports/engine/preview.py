@@ -1,8 +1,8 @@
 """Exact counts and the preview tabs, in SQL over the staging table.
 
-Counts add up (DESIGN §7): ``rows = created + updated + unchanged +
-skipped_existing + invalid + duplicates_in_file``; ``suppressed`` counts the
-valid first rows whose email is (or will stay) suppressed.
+Counts add up: ``rows = created + updated + unchanged + skipped_existing +
+invalid + duplicates_in_file``; ``suppressed`` counts the valid first rows
+whose email is (or will stay) suppressed.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 from django.db import connection
 from psycopg import sql
 
-from imports.plan import Plan, tune_transaction
+from imports.engine.plan import Plan, tune_transaction
 
 COUNT_KEYS = [
     "rows", "created", "updated", "unchanged", "skipped_existing", "invalid",
