@@ -119,7 +119,7 @@ class LeadColumnsForm(forms.Form):
 
 # --- Lead profile, tags and custom fields ---------------------------------------
 
-NEW_TAG_PREFIX = "new:"  # Tom Select's value for a tag typed in the picker (see lead_form.html)
+NEW_TAG_PREFIX = "new:"  # Tom Select's value for a tag typed in the picker (static/js/app.js)
 BOOLEAN_CHOICES = [("", "—"), ("true", "Yes"), ("false", "No")]
 
 
@@ -171,7 +171,7 @@ class LeadForm(forms.ModelForm):
     tags = TagPickerField(
         required=False,
         help_text="Type to find a tag; press Enter to create a new one.",
-        widget=forms.SelectMultiple(attrs={"data-tag-picker": ""}),
+        widget=forms.SelectMultiple(attrs={"data-tom-select": "tags"}),
     )
     # The tag ids the form showed: saving applies the difference, so tags
     # someone added meanwhile are kept.
@@ -228,7 +228,7 @@ class LeadForm(forms.ModelForm):
             ]
         self.fields["tags"].choices = choices
         if can_create_tags:
-            self.fields["tags"].widget.attrs["data-tag-create"] = ""
+            self.fields["tags"].widget.attrs["data-tom-create"] = NEW_TAG_PREFIX
         else:
             self.fields["tags"].help_text = "Type to find a tag."
         for definition in self.custom_definitions:

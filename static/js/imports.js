@@ -5,7 +5,7 @@
  *   {"error": message}. Without this script the form posts normally.
  * - Mapping ([data-mapping-form]): the new-field name and type show only for "New custom field…".
  * - Options ([data-options-form]): the per-field policy table shows only when existing leads are
- *   updated; the tags input becomes a Tom Select picker that may create tags.
+ *   updated (the tags input is a picker like any other: static/js/app.js).
  * - Confirm and cancel forms disable their button once submitted (the server guards double
  *   clicks too: this only spares a second request).
  * Progress polling needs no code here: htmx does it (hx-trigger="every 1s").
@@ -116,7 +116,7 @@
     });
   }
 
-  // --- Step 3: policy table and tag picker ------------------------------------------------------
+  // --- Step 3: policy table ---------------------------------------------------------------------
   function initOptions(form) {
     var table = form.querySelector("[data-policy-table]");
     var radios = form.querySelectorAll("input[name='on_existing']");
@@ -126,27 +126,6 @@
     }
     radios.forEach(function (radio) { radio.addEventListener("change", sync); });
     sync();
-
-    var tags = form.querySelector("input[name='extra_tags']");
-    var names = document.getElementById("import-tag-names");
-    if (tags && typeof window.TomSelect === "function" && !tags.tomselect) {
-      var known = names ? JSON.parse(names.textContent) : [];
-      new window.TomSelect(tags, {
-        plugins: ["remove_button"],
-        delimiter: ",",
-        persist: false,
-        maxOptions: 200,
-        addPrecedence: true, // Enter adds what was typed, not the first partial match
-        selectOnTab: true,
-        options: known.map(function (name) { return { value: name, text: name }; }),
-        createFilter: function (input) { return !/[,;|]/.test(input) && input.trim().length > 0 && input.length <= 64; },
-        create: function (input) { return { value: input.trim(), text: input.trim() }; },
-        render: {
-          option_create: function (data, escape) { return '<div class="create">Add tag <strong>' + escape(data.input) + "</strong>…</div>"; },
-          no_results: function () { return '<div class="no-results">Type a tag name.</div>'; },
-        },
-      });
-    }
   }
 
   function initOnce(form) {

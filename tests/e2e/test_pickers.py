@@ -1,0 +1,75 @@
+"""static/js/app.js in a real browser: one initialiser for every picker.
+
+Pickers on the page and in parts htmx swaps in later are Tom Select; the tag
+picker finds tags and creates new ones. Data is committed in a throwaway workspace.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django_tenants.utils import schema_context
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PASSWORD
+from tests.e2e.helpers import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def watch_errors(page: Page) -> list:
+    """The page's uncaught script errors, as they happen."""
+    errors: list = []
+    page.on("pageerror", lambda error: errors.append(error))
+    return errors
+
+
+def test_the_lead_form_tag_picker_finds_a_tag_and_creates_another(
+    page: Page, web_server, throwaway_workspace
+):
+    from leads.models import Lead
+    from tests.factories import TagFactory
+
+    provisioned = throwaway_workspace()
+    workspace, owner = provisioned.workspace, provisioned.owner
+    with schema_context(workspace.schema_name):
+        TagFactory(name="VIP")
+    errors = watch_errors(page)
+
+    page.goto(web_server.url(workspace, "/leads/new/"))
+    sign_in(page, owner.email, PASSWORD)
+    page.locator("#id_email").fill("ana@acme.example")
+    tags = page.locator("#id_tags + .ts-wrapper")
+    tags.locator(".ts-control").click()
+    page.keyboard.type("Spring fair")
+    expect(tags.locator(".ts-dropdown .create")).to_have_text("Create tag Spring fair…")
+    page.keyboard.press("Enter")
+    page.keyboard.type("VI")
+    tags.locator(".ts-dropdown .option", has_text=re.compile("^VIP$")).click()
+    page.get_by_role("button", name="Add lead").click()
+
+    expect(page.get_by_role("alert").filter(has_text="Lead ")).to_be_visible()
+    with schema_context(workspace.schema_name):
+        lead = Lead.objects.get(email_key="ana@acme.example")
+        assert sorted(lead.tags.values_list("name", flat=True)) == ["Spring fair", "VIP"]
+    assert errors == []
+
+
+def test_a_picker_htmx_swaps_in_is_enhanced_too(page: Page, web_server, throwaway_workspace):
+    from tests.factories import LeadFactory, LeadListFactory
+
+    provisioned = throwaway_workspace()
+    workspace, owner = provisioned.workspace, provisioned.owner
+    with schema_context(workspace.schema_name):
+        lead = LeadFactory()
+        LeadListFactory(name="Spring fair")
+    errors = watch_errors(page)
+
+    page.goto(web_server.url(workspace, f"/leads/{lead.pk}/"))
+    sign_in(page, owner.email, PASSWORD)
+    # The profile's lists block arrives through htmx after the page has loaded.
+    picker = page.locator("#lead_lists_list + .ts-wrapper")
+    picker.locator(".ts-control").click()
+    expect(picker.locator(".ts-dropdown .option", has_text="Spring fair")).to_be_visible()
+    assert errors == []
