@@ -199,9 +199,9 @@ def _pages_and_list_add(workspace) -> tuple[dict[str, float], float, int]:
 
     from bench.listpages import REQUESTS, list_p95_ms
     from bench.seed import OWNER_EMAIL
-    from leads.bulk import _validate_params, bulk_action_run
     from leads.models import BulkAction
     from leads.selection import LeadSelection
+    from leads.services.bulk import _validate_params, bulk_action_run
     from lists.models import LeadList
     from penguinleads.accounts.models import User
 

@@ -42,9 +42,9 @@ from exports.fields import ExportField, export_fields_resolve
 from exports.models import ExportJob
 from exports.selectors import export_queryset, export_rows, export_text_rows, selection_describe
 from exports.writers import CONTENT_TYPES, Progress, write_export
-from leads.preferences import user_set_columns
 from leads.selection import LeadSelection
 from leads.selectors import lead_count
+from leads.services.preferences import user_set_columns
 from lists.models import LeadList
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import Notification, User

@@ -35,8 +35,8 @@ from exports.services import (
     inline_limit,
 )
 from exports.writers import CONTENT_TYPES
-from leads.preferences import user_columns
 from leads.selection import LeadSelection
+from leads.services.preferences import user_columns
 from lists.models import LeadList
 from penguinleads.web import add_service_errors, render_page_or_partial, safe_return_url
 

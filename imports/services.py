@@ -43,8 +43,8 @@ from imports.uploads import (
     profile_json,
     workspace_limits,
 )
-from leads.custom_fields import custom_field_create
 from leads.models import CustomField
+from leads.services.custom_fields import custom_field_create
 from lists.selectors import list_by_name
 from lists.services import list_get_or_create
 from penguinleads.accounts.audit import audit_record

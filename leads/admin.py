@@ -11,29 +11,32 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.functional import cached_property
+from psycopg import sql
 
 from exports.admin_actions import export_selected_leads
-from leads import custom_fields as custom_field_services
-from leads import tags as tag_services
-from leads.bulk import leads_delete_set_based
 from leads.cleaning import clean_custom_fields
 from leads.filters import search_leads
 from leads.forms import WebAddressField
 from leads.identity import InvalidEmail, email_key
 from leads.models import CustomField, Lead, LeadTag, Suppression, Tag
 from leads.selectors import COUNT_CAP, custom_field_option_usage
-from leads.services import (
+from leads.services import custom_fields as custom_field_services
+from leads.services import tags as tag_services
+from leads.services.leads import (
     EDITABLE_FIELDS,
     lead_create,
+    lead_delete,
     lead_update,
-    suppression_add,
-    suppression_lift,
+    leads_delete_set_based,
 )
+from leads.services.suppressions import suppression_add, suppression_lift
 from penguinleads.accounts.audit import audit_record
 from penguinleads.admin_site import TellsWhenBusyAdmin
 from penguinleads.waiting import waiting_briefly
@@ -63,7 +66,10 @@ def _estimated_rows(table: str) -> int:
     # to_regclass resolves the name on the search_path: the workspace's own table.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table]
+            sql.SQL("""
+                SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%(table)s)
+            """),
+            {"table": table},
         )
         row = cursor.fetchone()
     return max(int(row[0]), 0) if row else 0
@@ -190,8 +196,6 @@ class LeadAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
         return obj.full_name
 
     def get_urls(self):
-        from django.urls import path
-
         return [
             path(
                 "import/",
@@ -203,10 +207,6 @@ class LeadAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
 
     def import_view(self, request):
         """The changelist's "Import leads" button: one engine, so hand over to the wizard."""
-        from django.core.exceptions import PermissionDenied
-        from django.shortcuts import redirect
-        from django.urls import reverse
-
         if not request.user.has_perm("imports.run_import"):
             raise PermissionDenied
         return redirect(reverse("imports:upload") + "?source=admin")
@@ -241,8 +241,6 @@ class LeadAdmin(TellsWhenBusyAdmin, admin.ModelAdmin):
         obj.refresh_from_db()
 
     def delete_model(self, request, obj: Lead) -> None:
-        from leads.services import lead_delete
-
         lead_delete(actor=request.user, lead=obj)
 
     def delete_queryset(self, request, queryset) -> None:

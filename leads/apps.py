@@ -6,6 +6,7 @@ class LeadsConfig(AppConfig):
     verbose_name = "Leads"
 
     def ready(self) -> None:
+        # Imported here: these modules import models, which load after apps.py.
         from leads.maintenance import bulk_actions_fail_stalled
         from penguinleads.tenancy.tasks import MAINTENANCE_STEPS
 

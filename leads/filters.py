@@ -1,4 +1,4 @@
-"""The one FilterSet for leads (DESIGN §1): the leads list, list detail, bulk
+"""The one FilterSet for leads: the leads list, list detail, bulk
 actions, exports and, later, segments all filter through ``LeadFilter``.
 
 Every filter is index-friendly at 1M leads: search through the trigram index
@@ -16,7 +16,9 @@ from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from leads.cleaning import CleaningError, clean_custom_value
 from leads.models import CustomField, Lead, LeadTag, Tag
+from lists.models import LeadList, ListMembership
 from penguinleads.accounts.models import User
 
 SORTS = {
@@ -57,8 +59,6 @@ def _tag_exists(tag_ids) -> Exists:
 
 
 def _membership_exists(lists) -> Exists:
-    from lists.models import ListMembership
-
     return Exists(ListMembership.objects.filter(lead=OuterRef("pk"), lead_list__in=lists))
 
 
@@ -69,7 +69,7 @@ class LeadFilter(django_filters.FilterSet):
     )
     # distinct=False: django-filter's multiple-choice default adds SELECT DISTINCT (for
     # to-many joins); status is a column of the lead, so it only made every status-filtered
-    # page and count de-duplicate whole rows (69 of 88 ms at 1M leads, issue 7).
+    # page and count de-duplicate whole rows (69 of 88 ms at 1M leads).
     status = django_filters.MultipleChoiceFilter(
         choices=Lead.Status.choices, distinct=False, label="Status is"
     )
@@ -116,8 +116,6 @@ class LeadFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        from lists.models import LeadList
-
         self.filters["in_list"].queryset = LeadList.objects.all()
         self.filters["not_in_list"].queryset = LeadList.objects.all()
         self.custom_fields = list(CustomField.objects.all())
@@ -132,8 +130,6 @@ class LeadFilter(django_filters.FilterSet):
         def method(queryset, _name, value):
             if value in (None, "", []):
                 return queryset
-            from leads.cleaning import CleaningError, clean_custom_value
-
             try:
                 cleaned = clean_custom_value(field, value)
             except CleaningError:

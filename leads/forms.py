@@ -17,8 +17,8 @@ from leads.cleaning import CleaningError, clean_custom_fields, clean_web_url
 from leads.identity import InvalidEmail, email_key
 from leads.models import BulkAction, CustomField, Lead, Tag
 from leads.selection import LeadSelection
-from leads.services import EDITABLE_FIELDS
-from leads.tags import tag_name_clean
+from leads.services.leads import EDITABLE_FIELDS
+from leads.services.tags import tag_name_clean
 from penguinleads.accounts.models import User
 
 # --- Lead list and bulk actions -----------------------------------------------------

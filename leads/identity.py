@@ -2,7 +2,7 @@
 
 Every write path (form, admin, import, API) stores ``email_key(raw)`` in the
 unique ``Lead.email_key`` column; nothing computes identity with SQL
-``lower()`` (DESIGN §6).
+``lower()``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from functools import lru_cache
 import email_validator
 from email_validator import EmailNotValidError, validate_email
 
-# The fast path (issue 7): a strict ASCII shape that email-validator always
+# The fast path: a strict ASCII shape that email-validator always
 # accepts, whose normalised form is simply the lower-cased input. Anything
 # else — accents, quotes, odd punctuation, "--", special-use domains — takes
 # the full email-validator path. tests/leads/test_identity.py checks the two

@@ -1,7 +1,7 @@
 """Sweeper for bulk actions whose process died, run per workspace by the periodic maintenance.
 
 A bulk action runs in one transaction under the workspace's bulk lock
-(``leads.bulk.bulk_action_run``): killed, it rolls back whole, and the lock
+(``leads.services.bulk.bulk_action_run``): killed, it rolls back whole, and the lock
 dies with its process. Its ``running`` state is written in that same
 transaction, so a killed action is left ``queued`` — looking as if a worker
 will still pick it up. The sweeper tells the two apart: an action waiting
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from imports.maintenance import STALL_AFTER
 from leads.models import BulkAction
+from leads.services.bulk import BULK_ACTION_TASK
 from penguinleads.tenancy.locks import workspace_bulk_lock_try
 
 STALLED_ERROR = (
@@ -27,11 +28,11 @@ STALLED_ERROR = (
     "changed; start it again."
 )
 # Procrastinate keeps jobs in public.procrastinate_jobs (search_path: workspace, public).
-WAITING_FOR_WORKER = (
-    "SELECT (args->>'job_id')::bigint FROM procrastinate_jobs"
-    " WHERE task_name = 'leads.bulk_action_execute' AND status = 'todo'"
-    " AND args->>'schema_name' = %s"
-)
+# Django's RawSQL: positional parameters (task name, schema name).
+WAITING_FOR_WORKER = """
+    SELECT (args->>'job_id')::bigint FROM procrastinate_jobs
+     WHERE task_name = %s AND status = 'todo' AND args->>'schema_name' = %s
+"""
 
 
 def bulk_actions_fail_stalled(*, now=None) -> int:
@@ -53,5 +54,5 @@ def bulk_actions_fail_stalled(*, now=None) -> int:
         if not workspace_bulk_lock_try():
             return 0  # a writer holds the lock: whatever runs is alive
         return candidates.exclude(
-            pk__in=RawSQL(WAITING_FOR_WORKER, [connection.schema_name])
+            pk__in=RawSQL(WAITING_FOR_WORKER, [BULK_ACTION_TASK, connection.schema_name])
         ).update(state=BulkAction.State.FAILED, error=STALLED_ERROR, finished_at=now)

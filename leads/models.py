@@ -1,4 +1,4 @@
-"""Leads, tags, custom fields and suppressions (DESIGN §6).
+"""Leads, tags, custom fields and suppressions.
 
 Tenant tables: each workspace schema has its own; no tenant id column.
 """
@@ -33,7 +33,7 @@ class Lead(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Bounced"
 
-    # The statuses that suppress the email (DESIGN §6): every write path uses this set.
+    # The statuses that suppress the email: every write path uses this set.
     SUPPRESSING_STATUSES = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED})
 
     class Source(models.TextChoices):
@@ -80,8 +80,8 @@ class Lead(models.Model):
     )
     # Import provenance (here, on LeadTag and on ListMembership) has no database
     # constraint: an import writes it on up to a million rows, and PostgreSQL
-    # checks a constraint once per row at commit (about 12 s of a 1M-row import,
-    # issue 7). A job is deleted only when its upload is refused, before it wrote
+    # checks a constraint once per row at commit (about 12 s of a 1M-row import).
+    # A job is deleted only when its upload is refused, before it wrote
     # anything (ImportJobAdmin refuses deletes); ORM deletes would still apply SET_NULL.
     import_job = models.ForeignKey(
         "imports.ImportJob",
@@ -253,7 +253,8 @@ class CustomField(models.Model):
 
 
 class Suppression(models.Model):
-    """An email the workspace must never send to. Outlives its lead (DESIGN §6)."""
+    """An email the workspace must never send to, keyed by ``email_key``: it outlives
+    its lead, and only an audited Admin action lifts it."""
 
     class Reason(models.TextChoices):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"

@@ -1,4 +1,4 @@
-"""The one declaration of the lead's importable and exportable fields (DESIGN §4).
+"""The one declaration of the lead's importable and exportable fields.
 
 ``LeadResource`` names every column and its header, and each field's widget
 holds its per-value cleaning. The import engine does not run

@@ -1,9 +1,12 @@
-"""``LeadSelection``: what a bulk action acts on (DESIGN §4).
+"""What a bulk action acts on and what it reports.
 
-Either explicit ids, or a filter query string plus excluded ids ("select all
-N matching this filter, but not these"). It is validated, stored on a job as
-JSON, and re-evaluated when the action runs, so the action sees the leads
-that match then, not a stale list of ids.
+``LeadSelection``: either explicit ids, or a filter query string plus
+excluded ids ("select all N matching this filter, but not these"). It is
+validated, stored on a job as JSON, and re-evaluated when the action runs, so
+the action sees the leads that match then, not a stale list of ids.
+``lead_ids_sql`` turns the selected leads into SQL for set-based statements;
+``Outcome`` is an action's "N changed, M skipped and why". Both apps' actions
+(leads, lists) use them, so they live below either app's services.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db.models import QuerySet
 from django.http import QueryDict
+from psycopg import sql
 
 from leads.models import Lead
+from leads.selectors import lead_filter
 
 MAX_EXPLICIT_IDS = 10_000
 
@@ -70,8 +75,6 @@ class LeadSelection:
         base = base if base is not None else Lead.objects.all()
         if not self.is_filter:
             return base.filter(pk__in=self.ids).order_by()
-        from leads.selectors import lead_filter
-
         filterset = lead_filter(params=self.params(), base=base)
         if not filterset.is_valid():
             raise ValidationError("The filter of this selection is no longer valid.")
@@ -79,3 +82,34 @@ class LeadSelection:
         if self.excluded_ids:
             queryset = queryset.exclude(pk__in=self.excluded_ids)
         return queryset.order_by()
+
+
+def lead_ids_sql(queryset: QuerySet[Lead]) -> tuple[sql.Composable, tuple]:
+    """The SQL selecting the ids of ``queryset`` (an ``id`` column) and its parameters.
+
+    For insert-select statements and temp tables. Django compiles the query with
+    positional ``%s`` parameters, so a statement embedding it passes its own
+    values positionally too (psycopg cannot mix ``%s`` and ``%(name)s``). A
+    queryset Django knows matches nothing (``pk__in=[]``) has no SQL; it
+    becomes a query for no rows rather than an EmptyResultSet error.
+    """
+    try:
+        query, params = queryset.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:
+        query = sql.SQL("""
+            SELECT id FROM {lead} WHERE false
+        """).format(lead=sql.Identifier(Lead._meta.db_table))
+        return query, ()
+    return sql.SQL(query), params
+
+
+@dataclass
+class Outcome:
+    """What a bulk action did: how many leads it changed, and how many it skipped why."""
+
+    changed: int = 0
+    skipped_reasons: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, count: int) -> None:
+        if count:
+            self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + count

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.functions import Lower
+from psycopg import sql
 
 from leads.filters import LeadFilter
 from leads.models import CustomField, Lead, LeadTag, Suppression, Tag
@@ -93,8 +94,9 @@ def custom_field_usage_counts() -> dict[str, int]:
     """Leads holding a value, by custom field key, for every key at once: one pass over leads."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT k, count(*) FROM {Lead._meta.db_table}, jsonb_object_keys(custom_fields) k "
-            "GROUP BY k"
+            sql.SQL("""
+                SELECT k, count(*) FROM {lead}, jsonb_object_keys(custom_fields) k GROUP BY k
+            """).format(lead=sql.Identifier(Lead._meta.db_table))
         )
         return dict(cursor.fetchall())
 

@@ -6,13 +6,9 @@ class ListsConfig(AppConfig):
     verbose_name = "Lists"
 
     def ready(self) -> None:
-        from leads import bulk as leads_bulk
-        from lists import bulk
-        from lists.services import list_counts_reconcile, memberships_release_for_deleted_leads
+        # Imported here: these modules import models, which load after apps.py.
+        from lists.services import list_counts_reconcile
         from penguinleads.tenancy.tasks import MAINTENANCE_STEPS
 
-        bulk.register()
-        # Lead deletes are set-based SQL; list counts follow in the same transaction.
-        leads_bulk.BEFORE_DELETE_HOOKS.append(memberships_release_for_deleted_leads)
         # The periodic proof that member counts are exact (drift is fixed and logged).
         MAINTENANCE_STEPS.append(("list_counts_fixed", lambda: len(list_counts_reconcile())))

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
+from psycopg import sql
 
 from leads.models import Lead
 from lists.models import LeadList, ListMembership
 
-MEMBERSHIP = ListMembership._meta.db_table
-LEAD = Lead._meta.db_table
+MEMBERSHIP = sql.Identifier(ListMembership._meta.db_table)
+LEAD = sql.Identifier(Lead._meta.db_table)
 # Leads a campaign must not reach. Few in practice, and indexed (lead_unsendable).
-UNSENDABLE_SQL = "(l.is_suppressed OR l.status <> 'active')"
+UNSENDABLE_SQL = sql.SQL("(l.is_suppressed OR l.status <> 'active')")
 
 
 def unsendable_counts(list_ids: list[int] | None = None) -> dict[int, int]:
@@ -23,17 +24,23 @@ def unsendable_counts(list_ids: list[int] | None = None) -> dict[int, int]:
     Cost follows the number of unsendable leads, not of members, so the
     sendable count (members − this) stays cheap for lists of millions.
     """
-    where, params = "", []
+    among_lists = sql.SQL("")
     if list_ids is not None:
         if not list_ids:
             return {}
-        where, params = "AND m.lead_list_id = ANY(%s)", [list_ids]
+        among_lists = sql.SQL("AND m.lead_list_id = ANY(%(list_ids)s)")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.lead_list_id, count(*) FROM {LEAD} l "
-            f"JOIN {MEMBERSHIP} m ON m.lead_id = l.id "
-            f"WHERE {UNSENDABLE_SQL} {where} GROUP BY m.lead_list_id",
-            params,
+            sql.SQL("""
+                SELECT m.lead_list_id, count(*)
+                  FROM {lead} l
+                  JOIN {membership} m ON m.lead_id = l.id
+                 WHERE {unsendable} {among_lists}
+                 GROUP BY m.lead_list_id
+            """).format(
+                lead=LEAD, membership=MEMBERSHIP, unsendable=UNSENDABLE_SQL, among_lists=among_lists
+            ),
+            {"list_ids": list_ids},
         )
         return dict(cursor.fetchall())
 
@@ -81,23 +88,32 @@ def list_sendable_stream(
     transaction is held open across chunks.
     """
     last_id = 0
-    exclude_sql = (
-        f"AND NOT EXISTS (SELECT 1 FROM {MEMBERSHIP} x "
-        f"WHERE x.lead_list_id = %s AND x.lead_id = l.id)"
-        if exclude
-        else ""
+    not_excluded = sql.SQL("")
+    if exclude:
+        not_excluded = sql.SQL("""
+            AND NOT EXISTS (SELECT 1 FROM {membership} x
+                             WHERE x.lead_list_id = %(exclude_id)s AND x.lead_id = l.id)
+        """).format(membership=MEMBERSHIP)
+    query = sql.SQL("""
+        SELECT l.id, l.email, l.first_name, l.last_name, l.company
+          FROM {membership} m
+          JOIN {lead} l ON l.id = m.lead_id
+         WHERE m.lead_list_id = %(include_id)s AND m.lead_id > %(last_id)s
+           AND NOT {unsendable} {not_excluded}
+         ORDER BY m.lead_id
+         LIMIT %(chunk)s
+    """).format(
+        membership=MEMBERSHIP, lead=LEAD, unsendable=UNSENDABLE_SQL, not_excluded=not_excluded
     )
     while True:
-        params = [include.pk, last_id, *([exclude.pk] if exclude else []), chunk]
+        params = {
+            "include_id": include.pk,
+            "last_id": last_id,
+            "exclude_id": exclude.pk if exclude else None,
+            "chunk": chunk,
+        }
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT l.id, l.email, l.first_name, l.last_name, l.company "
-                f"FROM {MEMBERSHIP} m JOIN {LEAD} l ON l.id = m.lead_id "
-                f"WHERE m.lead_list_id = %s AND m.lead_id > %s "
-                f"AND NOT {UNSENDABLE_SQL} {exclude_sql} "
-                f"ORDER BY m.lead_id LIMIT %s",
-                params,
-            )
+            cursor.execute(query, params)
             rows = cursor.fetchall()
         if not rows:
             return

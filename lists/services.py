@@ -1,17 +1,24 @@
 """Writes to lists. The only code that adds or removes members, so the only
-code that changes ``LeadList.member_count`` — in the same transaction."""
+code that changes ``LeadList.member_count`` — in the same transaction.
+
+Also the bodies of the lists' bulk actions ("Add to list", "Remove from
+list"), which ``leads.services.bulk`` runs like its own: one transaction, the
+workspace's bulk lock, a report.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from psycopg import sql
 
-from leads.bulk import lead_ids_sql
 from leads.models import Lead
+from leads.selection import Outcome, lead_ids_sql
 from lists.models import LeadList, ListMembership
 from lists.selectors import list_by_name
 from penguinleads.accounts.audit import audit_record
@@ -19,8 +26,8 @@ from penguinleads.accounts.models import User
 from penguinleads.waiting import waiting_briefly
 
 logger = logging.getLogger(__name__)
-LIST = LeadList._meta.db_table
-MEMBERSHIP = ListMembership._meta.db_table
+LIST = sql.Identifier(LeadList._meta.db_table)
+MEMBERSHIP = sql.Identifier(ListMembership._meta.db_table)
 
 
 def _check_name(name: str, *, exclude_pk: int | None = None) -> str:
@@ -71,7 +78,12 @@ def list_delete(*, actor: User | None, lead_list: LeadList) -> int:
     """
     label = str(lead_list)
     with waiting_briefly(f"The list “{label}” was not deleted"), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {MEMBERSHIP} WHERE lead_list_id = %s", [lead_list.pk])
+        cursor.execute(
+            sql.SQL("""
+                DELETE FROM {membership} WHERE lead_list_id = %(list_id)s
+            """).format(membership=MEMBERSHIP),
+            {"list_id": lead_list.pk},
+        )
         members = cursor.rowcount
         lead_list.delete()
     audit_record(actor=actor, verb="list_deleted", target=label, count=members)
@@ -99,13 +111,13 @@ def _bump(lead_list_id: int, delta: int) -> None:
 def memberships_add(
     *,
     lead_list_id: int,
-    lead_ids: tuple[str, tuple],
+    lead_ids: tuple[sql.Composable, Sequence],
     added_by_id: int | None,
     via: str,
     import_job_id: int | None = None,
 ) -> int:
-    """Add the leads of ``lead_ids`` (SQL selecting an ``id`` column, its params) to
-    the list; return how many were not members yet. Call inside a transaction.
+    """Add the leads of ``lead_ids`` (SQL selecting an ``id`` column, its positional
+    params) to the list; return how many were not members yet. Call inside a transaction.
 
     One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` under the list's row
     lock: each membership is inserted once, each caller counts only its own
@@ -117,18 +129,27 @@ def memberships_add(
     is inserting for each new row, 39 s for 100k.)
     """
     _lock(lead_list_id)
-    sql, params = lead_ids
+    ids, params = lead_ids
     # In id order: the two membership indexes are then appended to, not written
     # at random (6.6 s instead of 15.4 s for 1.5M leads).
     if ListMembership.objects.filter(lead_list_id=lead_list_id).exists():
-        source = f"(SELECT id FROM ({sql}) d ORDER BY id)"
-        on_conflict = "ON CONFLICT (lead_list_id, lead_id) DO NOTHING"
+        statement = sql.SQL("""
+            INSERT INTO {membership}
+                   (lead_list_id, lead_id, added_at, added_by_id, added_via, import_job_id)
+            SELECT %s, s.id, now(), %s, %s, %s
+              FROM (SELECT id FROM ({ids}) d ORDER BY id) s
+                ON CONFLICT (lead_list_id, lead_id) DO NOTHING
+        """)
     else:  # ids may repeat (a queryset joined to tags): each once, then nothing can conflict
-        source, on_conflict = f"(SELECT DISTINCT id FROM ({sql}) d ORDER BY id)", ""
+        statement = sql.SQL("""
+            INSERT INTO {membership}
+                   (lead_list_id, lead_id, added_at, added_by_id, added_via, import_job_id)
+            SELECT %s, s.id, now(), %s, %s, %s
+              FROM (SELECT DISTINCT id FROM ({ids}) d ORDER BY id) s
+        """)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {MEMBERSHIP} (lead_list_id, lead_id, added_at, added_by_id, added_via, "
-            f"import_job_id) SELECT %s, s.id, now(), %s, %s, %s FROM {source} s {on_conflict}",
+            statement.format(membership=MEMBERSHIP, ids=ids),
             [lead_list_id, added_by_id, via, import_job_id, *params],
         )
         added = cursor.rowcount
@@ -163,10 +184,12 @@ def list_remove_leads(
 ) -> int:
     """Remove ``leads`` from the list; return how many were members."""
     _lock(lead_list.pk)
-    sql, params = lead_ids_sql(leads)
+    ids, params = lead_ids_sql(leads)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {MEMBERSHIP} WHERE lead_list_id = %s AND lead_id IN ({sql})",
+            sql.SQL("""
+                DELETE FROM {membership} WHERE lead_list_id = %s AND lead_id IN ({ids})
+            """).format(membership=MEMBERSHIP, ids=ids),
             [lead_list.pk, *params],
         )
         removed = cursor.rowcount
@@ -181,11 +204,16 @@ def memberships_release_for_deleted_leads(ids_table: str) -> None:
     their memberships and take them off each list's count (same transaction)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH gone AS (DELETE FROM {MEMBERSHIP} WHERE lead_id IN (SELECT id FROM {ids_table}) "
-            f"RETURNING lead_list_id) "
-            f"UPDATE {LIST} l SET member_count = l.member_count - g.n, updated_at = now() "
-            f"FROM (SELECT lead_list_id, count(*) AS n FROM gone GROUP BY lead_list_id) g "
-            f"WHERE l.id = g.lead_list_id"
+            sql.SQL("""
+                WITH gone AS (
+                    DELETE FROM {membership} WHERE lead_id IN (SELECT id FROM {ids_table})
+                    RETURNING lead_list_id
+                )
+                UPDATE {list} l
+                   SET member_count = l.member_count - g.n, updated_at = now()
+                  FROM (SELECT lead_list_id, count(*) AS n FROM gone GROUP BY lead_list_id) g
+                 WHERE l.id = g.lead_list_id
+            """).format(membership=MEMBERSHIP, list=LIST, ids_table=sql.Identifier(ids_table))
         )
 
 
@@ -200,12 +228,19 @@ def list_counts_reconcile() -> dict[int, tuple[int, int]]:
     with connection.cursor() as cursor:
         # Lock first, count after: a statement started after the lock sees every
         # add that committed while we waited (READ COMMITTED takes a new snapshot).
-        cursor.execute(f"SELECT id FROM {LIST} ORDER BY id FOR UPDATE")
         cursor.execute(
-            f"SELECT l.id, l.member_count, COALESCE(m.n, 0) FROM {LIST} l "
-            f"LEFT JOIN (SELECT lead_list_id, count(*) AS n FROM {MEMBERSHIP} "
-            f"GROUP BY lead_list_id) m ON m.lead_list_id = l.id "
-            f"WHERE l.member_count <> COALESCE(m.n, 0)"
+            sql.SQL("""
+                SELECT id FROM {list} ORDER BY id FOR UPDATE
+            """).format(list=LIST)
+        )
+        cursor.execute(
+            sql.SQL("""
+                SELECT l.id, l.member_count, COALESCE(m.n, 0)
+                  FROM {list} l
+                  LEFT JOIN (SELECT lead_list_id, count(*) AS n FROM {membership}
+                              GROUP BY lead_list_id) m ON m.lead_list_id = l.id
+                 WHERE l.member_count <> COALESCE(m.n, 0)
+            """).format(list=LIST, membership=MEMBERSHIP)
         )
         drift = {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
     for list_id, (stored, actual) in drift.items():
@@ -215,3 +250,54 @@ def list_counts_reconcile() -> dict[int, tuple[int, int]]:
             list_id, connection.schema_name, stored, actual,
         )  # fmt: skip
     return drift
+
+
+# --- The lists' bulk actions (run by leads.services.bulk) ----------------------------
+
+
+def list_bulk_params(params: dict) -> dict:
+    """``{"list": id}`` for an existing list, or ``{"new_list": name}`` to name one on the spot.
+
+    The list named on the spot is created when the action runs, in its transaction.
+    """
+    if params.get("new_list", "").strip():
+        name = params["new_list"].strip()
+        if len(name) > 120:
+            raise ValidationError("List names have at most 120 characters.")
+        return {"new_list": name}
+    if not LeadList.objects.filter(pk=params.get("list") or 0).exists():
+        raise ValidationError("Choose a list, or name a new one.")
+    return {"list": int(params["list"])}
+
+
+def _bulk_target(params: dict, actor: User | None) -> LeadList:
+    if "new_list" in params:
+        lead_list, _ = list_get_or_create(actor=actor, name=params["new_list"])
+        params["list"] = lead_list.pk  # the report links to it
+        return lead_list
+    return LeadList.objects.get(pk=params["list"])
+
+
+def list_bulk_add(
+    queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None
+) -> Outcome:
+    """The "Add to list" bulk action: its leads join the list, as bulk additions."""
+    lead_list = _bulk_target(params, actor)
+    added = list_add_leads(
+        actor=actor, lead_list=lead_list, leads=queryset, via=ListMembership.Via.BULK, audit=False
+    )
+    outcome = Outcome(changed=added)
+    outcome.skip("were already in the list", total - added)
+    return outcome
+
+
+def list_bulk_remove(
+    queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None
+) -> Outcome:
+    """The "Remove from list" bulk action: its leads leave the list (they stay leads)."""
+    removed = list_remove_leads(
+        actor=actor, lead_list=_bulk_target(params, actor), leads=queryset, audit=False
+    )
+    outcome = Outcome(changed=removed)
+    outcome.skip("were not in the list", total - removed)
+    return outcome

@@ -15,6 +15,7 @@ from psycopg import sql
 
 from imports.engine.plan import SUPPRESSING, Plan, recorded_value, tune_transaction
 from imports.engine.rows import STANDARD_FIELDS
+from leads.services.suppressions import suppressions_add
 from lists.models import ListMembership
 from lists.services import memberships_add
 
@@ -143,8 +144,10 @@ def merge(
             counts["list_added"] = memberships_add(
                 lead_list_id=lead_list_id,
                 lead_ids=(
-                    "SELECT l.id FROM _import_firsts s"
-                    " JOIN leads_lead l ON l.email_key = s.email_key",
+                    sql.SQL("""
+                        SELECT l.id FROM _import_firsts s
+                          JOIN leads_lead l ON l.email_key = s.email_key
+                    """),
                     (),
                 ),
                 added_by_id=actor_id,
@@ -153,21 +156,20 @@ def merge(
             )
 
         phase("suppressions")
-        _run(
-            cursor,
-            "INSERT INTO leads_suppression (email_key, reason, source, created_at, created_by_id)"
-            " SELECT s.email_key, s.status, %s, now(), %s FROM _import_firsts s"
-            " WHERE s.status = ANY(%s)"
-            " AND s.outcome IN ('created', 'updated')"
-            " ON CONFLICT (email_key) DO NOTHING",
-            [f"import #{plan.job_id}", actor_id, list(SUPPRESSING)],
-        )
-        _run(
-            cursor,
-            "UPDATE leads_lead l SET is_suppressed = true, version = l.version + 1,"
-            " updated_at = now() FROM _import_firsts s"
-            " WHERE l.email_key = s.email_key AND NOT l.is_suppressed"
-            " AND EXISTS (SELECT 1 FROM leads_suppression x WHERE x.email_key = l.email_key)",
+        # Rows the import wrote with a suppressing status record their suppression;
+        # every lead of the file whose email is suppressed is marked.
+        suppressions_add(
+            emails=(
+                sql.SQL("""
+                    SELECT s.email_key,
+                           CASE WHEN s.status = ANY(%s) AND s.outcome IN ('created', 'updated')
+                                THEN s.status END AS reason
+                      FROM _import_firsts s
+                """),
+                [list(SUPPRESSING)],
+            ),
+            source=f"import #{plan.job_id}",
+            actor_id=actor_id,
         )
         cursor.execute(
             "SELECT count(*) FROM _import_firsts s JOIN leads_lead l ON l.email_key = s.email_key"

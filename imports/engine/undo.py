@@ -23,8 +23,8 @@ from psycopg import sql
 
 from imports.engine.plan import recorded_value
 from imports.models import ImportJob
-from leads.bulk import leads_delete_set_based
 from leads.models import Lead
+from leads.services.leads import leads_delete_set_based
 
 
 def no_phase(name: str) -> None:

@@ -1,7 +1,7 @@
 """The Custom fields page: definitions with type, options and usage; add, edit, delete.
 
 Reading needs ``view_customfield``; every change needs
-``leads.manage_custom_fields``. Writes go through ``leads.custom_fields``.
+``leads.manage_custom_fields``. Writes go through ``leads.services.custom_fields``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from leads import custom_fields as field_services
 from leads import selectors
 from leads.forms import CustomFieldForm
 from leads.models import CustomField
+from leads.services import custom_fields as field_services
 from penguinleads.web import add_service_errors, plural
 
 MANAGE = "leads.manage_custom_fields"

@@ -1,8 +1,8 @@
 """The leads list: table, filters, selection and bulk actions.
 
 Thin views over ``leads.views.table`` (the table's context, reusable by
-lists), ``leads.selectors`` (reads), ``leads.bulk`` (bulk actions) and
-``leads.preferences`` (chosen columns).
+lists), ``leads.selectors`` (reads), ``leads.services.bulk`` (bulk actions) and
+``leads.services.preferences`` (chosen columns).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
-from leads.bulk import bulk_action_start
 from leads.forms import BulkActionForm, LeadColumnsForm
 from leads.models import BulkAction, Lead, Tag
-from leads.preferences import user_set_columns
 from leads.selectors import lead_count_exact
+from leads.services.bulk import bulk_action_start
+from leads.services.preferences import user_set_columns
 from leads.views.table import lead_table_context, optional_columns
 from penguinleads.accounts.models import User
 from penguinleads.waiting import BulkLockBusy
@@ -69,7 +69,8 @@ def bulk_queued_message(describe: str, job: BulkAction) -> str:
     """What a person reads when their action went to a worker: why, and that they hear back.
 
     A small action goes there when another writer holds the workspace
-    (``leads.bulk.bulk_action_start`` sets ``job.busy``): the message names it, with a link.
+    (``leads.services.bulk.bulk_action_start`` sets ``job.busy``): the message
+    names it, with a link.
     """
     follow = "This page follows its progress; you will also get a notification."
     busy = getattr(job, "busy", None)

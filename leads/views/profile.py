@@ -2,7 +2,7 @@
 
 Thin views: permission, form, service, message, redirect (Post/Redirect/Get).
 The rules (identity, suppression, optimistic locking) live in
-``leads.services``; its ``DuplicateLead``, ``StaleLead`` and ``LeadBusy``
+``leads.services.leads``; its ``DuplicateLead``, ``StaleLead`` and ``LeadBusy``
 (a running import holds the lead) become form errors and an alert here.
 """
 
@@ -21,9 +21,10 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
-from leads import selectors, services
+from leads import selectors
 from leads.forms import LeadForm, display_value
 from leads.models import CustomField, Lead
+from leads.services import leads as lead_services
 from penguinleads.web import add_service_errors
 
 
@@ -111,14 +112,14 @@ def lead_create(request: HttpRequest) -> HttpResponse:
         add, _remove, new_names = form.tag_changes()
         try:
             # One atomic service: a refused lead leaves no freshly created tags behind.
-            lead = services.lead_create(
+            lead = lead_services.lead_create(
                 actor=request.user,
                 data=form.standard_data(),
                 custom_fields=form.custom_values,
                 tags=list(add),
                 new_tag_names=list(new_names),
             )
-        except services.DuplicateLead as exc:
+        except lead_services.DuplicateLead as exc:
             _duplicate_error(form, exc.existing)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -147,7 +148,7 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         add, remove, new_names = form.tag_changes()
         try:
-            lead = services.lead_update(
+            lead = lead_services.lead_update(
                 actor=request.user,
                 lead=lead,
                 data=form.standard_data(),
@@ -157,15 +158,15 @@ def lead_update(request: HttpRequest, pk: int) -> HttpResponse:
                 remove_tags=list(remove),
                 new_tag_names=list(new_names),
             )
-        except services.StaleLead as exc:
+        except lead_services.StaleLead as exc:
             current = _lead_or_404(pk)
             conflicts = {"message": str(exc), "rows": form.differences(current)}
             lead, form = current, LeadForm(lead=current, can_create_tags=can_create_tags)
-        except services.LeadBusy as exc:
+        except lead_services.LeadBusy as exc:
             # The person's input stays in the form: they save again once the import is done.
             form.add_error(None, str(exc))
             busy = True
-        except services.DuplicateLead as exc:
+        except lead_services.DuplicateLead as exc:
             _duplicate_error(form, exc.existing)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -188,8 +189,8 @@ def lead_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         label = str(lead)
         try:
-            services.lead_delete(actor=request.user, lead=lead)
-        except services.LeadBusy as exc:  # an import holds it: nothing deleted, say so
+            lead_services.lead_delete(actor=request.user, lead=lead)
+        except lead_services.LeadBusy as exc:  # an import holds it: nothing deleted, say so
             messages.error(request, str(exc))
             status = 409
         else:

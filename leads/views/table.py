@@ -30,8 +30,8 @@ from django.utils.formats import date_format
 
 from leads.filters import DEFAULT_SORT, QUICK_VIEWS, SORTS, LeadFilter, active_filter_count
 from leads.models import Lead
-from leads.preferences import user_columns
 from leads.selectors import CappedCount, lead_count, lead_count_exact, lead_filter, lead_list
+from leads.services.preferences import user_columns
 from penguinleads.pagination import Pager, offset_page, requested_page
 from penguinleads.querystrings import clean_query, query_with
 

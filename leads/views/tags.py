@@ -1,6 +1,6 @@
 """The Tags page: every tag with its lead count; create, rename (inline with htmx), merge, delete.
 
-Thin views over ``leads.tags`` (writes) and ``leads.selectors`` (counts).
+Thin views over ``leads.services.tags`` (writes) and ``leads.selectors`` (counts).
 Renaming works with and without JavaScript: htmx requests get table-row
 fragments, plain requests a page and a redirect.
 """
@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from leads import selectors
-from leads import tags as tag_services
 from leads.forms import TagForm, TagMergeForm
 from leads.models import Tag
+from leads.services import tags as tag_services
 from penguinleads.waiting import WorkspaceBusy
 from penguinleads.web import add_service_errors, plural
 

@@ -8,7 +8,7 @@
 
 All of it needs ``lists.manage_list_members`` (Members and up), except reading
 the profile block (``lists.view_leadlist``). Selections run as the bulk
-actions ``add_to_list`` / ``remove_from_list`` (lists.bulk): set-based SQL,
+actions ``add_to_list`` / ``remove_from_list`` (lists.services): set-based SQL,
 inline when small, in the background when large, audited.
 """
 
@@ -27,9 +27,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads import selectors as lead_selectors
-from leads.bulk import bulk_action_start
 from leads.models import BulkAction, Lead
 from leads.selection import LeadSelection
+from leads.services.bulk import bulk_action_start
 from leads.views.lead_list import bulk_queued_message
 from lists.bulk import list_bulk_start
 from lists.forms import LeadListPickForm, ListBulkForm, SelectionForm

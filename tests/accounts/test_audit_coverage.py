@@ -2,7 +2,7 @@
 
 Each is driven through its public service (as the views, tasks and commands
 do) and must leave exactly one new ``AuditEvent`` with the right verb, actor
-and count. The bulk actions are taken from ``leads.bulk.ACTIONS`` itself, so
+and count. The bulk actions are taken from ``leads.services.bulk.ACTIONS`` itself, so
 an action added to the registry without a case here (or without its event)
 fails.
 """
@@ -16,13 +16,14 @@ import pytest
 
 from exports.services import export_job_download, export_job_run, export_start
 from imports.undoing import import_job_undo
-from leads import bulk
-from leads.bulk import bulk_action_start
-from leads.custom_fields import custom_field_delete
 from leads.models import Lead, Tag
 from leads.selection import LeadSelection
-from leads.services import lead_delete, suppression_lift
-from leads.tags import tag_delete
+from leads.services import bulk
+from leads.services.bulk import bulk_action_start
+from leads.services.custom_fields import custom_field_delete
+from leads.services.leads import lead_delete
+from leads.services.suppressions import suppression_lift
+from leads.services.tags import tag_delete
 from lists.models import LeadList
 from lists.services import list_add_leads, list_delete, list_remove_leads
 from penguinleads.accounts.models import AuditEvent

@@ -31,7 +31,7 @@ def sample(workspace, users):
     zoé: active but suppressed by an earlier complaint.
     """
     from leads.models import Lead
-    from leads.services import lead_create
+    from leads.services.leads import lead_create
     from lists.services import list_add_leads, list_create
     from tests.factories import CustomFieldFactory, SuppressionFactory, TagFactory
 

@@ -152,7 +152,7 @@ def test_drift_between_preview_and_confirm_is_reported(workspace, users):
 
 
 def test_undo_removes_creates_restores_updates_and_leaves_later_edits_alone(workspace, users):
-    from leads.services import lead_update
+    from leads.services.leads import lead_update
 
     LeadFactory(email="a@example.com", company="Old A")
     LeadFactory(email="b@example.com", company="Old B")

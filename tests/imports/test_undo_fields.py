@@ -4,7 +4,7 @@ from imports.models import ImportChange
 from imports.selectors import changed_field_count
 from imports.undoing import import_job_undo
 from leads.models import Lead
-from leads.services import lead_delete, lead_update
+from leads.services.leads import lead_delete, lead_update
 from tests.factories import CustomFieldFactory, LeadFactory
 from tests.imports.helpers import make_job, run
 

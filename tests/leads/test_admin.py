@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from leads import admin as leads_admin
 from leads.models import CustomField, Lead, Suppression, Tag
-from leads.services import lead_create
+from leads.services.leads import lead_create
 from penguinleads.accounts.models import AuditEvent
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER
 from tests.factories import (

@@ -1,10 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from leads import bulk
-from leads.bulk import bulk_action_start
 from leads.models import BulkAction, Lead, LeadTag, Suppression
 from leads.selection import LeadSelection
+from leads.services import bulk
+from leads.services.bulk import bulk_action_start
 from penguinleads.accounts.models import AuditEvent
 from tests.factories import LeadFactory, SuppressionFactory, TagFactory
 
@@ -59,6 +59,19 @@ def test_set_status_on_a_status_filter_suppresses_exactly_the_selected_leads(wor
     }
     assert Lead.objects.filter(is_suppressed=True).count() == 3
     assert set(Suppression.objects.values_list("created_by", flat=True)) == {users["Member"].pk}
+
+
+def test_a_bulk_status_change_that_suppresses_a_lead_moves_its_version(workspace, users):
+    # Its suppression was lifted, its status kept: choosing that status again suppresses
+    # it anew, a change an editor holding the old version must be told about.
+    lead = LeadFactory(status="unsubscribed", is_suppressed=False)
+    job = start(users, "set_status", {"status": "unsubscribed"}, LeadSelection(ids=(lead.pk,)))
+    assert job.skipped_reasons == {"already had that status": 1}
+    after = Lead.objects.get(pk=lead.pk)
+    assert after.is_suppressed
+    assert after.version == lead.version + 1
+    assert after.updated_at != lead.updated_at
+    assert Suppression.objects.get(email_key=lead.email_key).source == "bulk action"
 
 
 def test_setting_suppressed_leads_active_skips_them_with_the_reason(workspace, users):

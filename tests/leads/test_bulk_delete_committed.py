@@ -13,8 +13,8 @@ from django.test import Client
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
-from leads.bulk import leads_delete_set_based
 from leads.models import Lead, LeadTag
+from leads.services.leads import leads_delete_set_based
 from lists.models import ListMembership
 from lists.services import list_add_leads
 from tests.factories import LeadFactory, LeadListFactory, TagFactory

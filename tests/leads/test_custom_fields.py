@@ -7,14 +7,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
-from leads.custom_fields import (
+from leads.models import CustomField, Lead
+from leads.selectors import custom_field_usage_count, custom_field_usage_counts
+from leads.services.custom_fields import (
     custom_field_create,
     custom_field_delete,
     custom_field_key_for,
     custom_field_update,
 )
-from leads.models import CustomField, Lead
-from leads.selectors import custom_field_usage_count, custom_field_usage_counts
 from penguinleads.accounts.models import AuditEvent, User
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
 from tests.conftest import host_client

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tenants.utils import schema_context
 
-from leads import bulk
 from leads.models import BulkAction, Lead, LeadTag, Suppression
+from leads.services import bulk
 from leads.views import lead_list as lead_list_views
 from penguinleads.accounts.models import User
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER

@@ -12,8 +12,8 @@ from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
 from imports.models import ImportJob
-from leads.bulk import leads_delete_set_based
 from leads.models import Lead, LeadTag, Tag
+from leads.services.leads import leads_delete_set_based
 from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads
 from penguinleads.accounts.models import User

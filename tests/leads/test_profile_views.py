@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django_tenants.utils import schema_context
 
 from leads.models import Lead, LeadTag, Suppression, Tag
-from leads.services import lead_create, lead_update
+from leads.services.leads import lead_create, lead_update
 from penguinleads.accounts.models import AuditEvent, User
 from penguinleads.tenancy.roles import ADMIN, MEMBER, OWNER, VIEWER
 from tests.conftest import host_client

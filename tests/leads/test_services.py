@@ -3,14 +3,14 @@ from django.core.exceptions import ValidationError
 
 from leads import cleaning
 from leads.models import Lead, Suppression
-from leads.services import (
+from leads.services.leads import (
     DuplicateLead,
     StaleLead,
     lead_create,
     lead_delete,
     lead_update,
-    suppression_lift,
 )
+from leads.services.suppressions import suppression_lift
 from penguinleads.accounts.models import AuditEvent
 from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory
 

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from leads.models import Lead, LeadTag, Tag
 from leads.selectors import tag_list_with_counts
-from leads.tags import (
+from leads.services.tags import (
     lead_tags_change,
     tag_create,
     tag_delete,

@@ -2,10 +2,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from leads.bulk import bulk_action_start
 from leads.models import Lead
 from leads.selection import LeadSelection
-from leads.services import lead_delete
+from leads.services.bulk import bulk_action_start
+from leads.services.leads import lead_delete
 from lists.models import LeadList, ListMembership
 from lists.selectors import list_overview, list_sendable_count, list_sendable_stream
 from lists.services import (

@@ -23,7 +23,7 @@ from django_tenants.utils import schema_context
 
 from imports.models import ImportJob
 from leads.models import Lead
-from leads.services import LeadBusy, StaleLead, lead_update
+from leads.services.leads import LeadBusy, StaleLead, lead_update
 from lists.models import ListMembership
 from lists.services import list_counts_reconcile
 from penguinleads.tenancy.side_connection import side_connection
@@ -81,7 +81,7 @@ def test_two_imports_with_overlapping_emails_at_once_create_each_lead_once(
 LIST_EDITOR = """
 import random, sys
 from django_tenants.utils import schema_context
-from leads.bulk import bulk_action_run
+from leads.services.bulk import bulk_action_run
 from leads.models import BulkAction, Lead
 from leads.selection import LeadSelection
 from lists.models import LeadList

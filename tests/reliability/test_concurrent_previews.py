@@ -35,7 +35,7 @@ from imports.services import (
     import_job_preview,
 )
 from imports.tasks import import_job_preview_execute
-from leads.custom_fields import custom_field_create
+from leads.services.custom_fields import custom_field_create
 from penguinleads.accounts.models import User
 from penguinleads.embedded_db import REPO_ROOT
 from tests.reliability.helpers import python_child, wait_for
@@ -289,7 +289,7 @@ def _start_export(provisioned, settings) -> int:
     from exports.models import ExportJob
     from exports.services import export_start
     from leads.selection import LeadSelection
-    from leads.services import lead_create
+    from leads.services.leads import lead_create
 
     settings.EXPORT_INLINE_LIMIT = 1  # two leads: a background job
     with schema_context(provisioned.workspace.schema_name):

@@ -205,7 +205,7 @@ with schema_context(sys.argv[1]):
 BULK_CHILD = """
 import sys
 from django_tenants.utils import schema_context
-from leads.bulk import bulk_action_run
+from leads.services.bulk import bulk_action_run
 
 with schema_context(sys.argv[1]):
     print("ready", flush=True)
@@ -301,7 +301,7 @@ def test_a_bulk_action_killed_midway_changes_nothing_is_swept_failed_and_reruns_
 
     # Started again, the action applies exactly once to every selected lead.
     with schema_context(schema):
-        from leads.bulk import bulk_action_run
+        from leads.services.bulk import bulk_action_run
 
         again = bulk_action_run(job_id=new_action().pk)
         assert (again.state, again.changed, again.skipped) == ("completed", ROWS, 0)

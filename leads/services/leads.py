@@ -1,7 +1,7 @@
-"""Writes to leads: create, update (optimistic), delete, suppress (DESIGN §4, §6).
+"""Writes to leads: create, update (optimistic), delete.
 
 Every function is keyword-only and atomic. Identity is ``email_key``;
-suppression follows the email, not the lead.
+suppression follows the email, not the lead (``leads.services.suppressions``).
 """
 
 from __future__ import annotations
@@ -9,13 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
+from psycopg import sql
 
 from leads import cleaning
 from leads.identity import InvalidEmail, email_key
 from leads.models import CustomField, Lead, Suppression, Tag
+from leads.selection import lead_ids_sql
+from leads.services.suppressions import suppression_add
+from leads.services.tags import lead_tags_change
+from lists.services import memberships_release_for_deleted_leads
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import User
 from penguinleads.tenancy.selectors import workspace_settings_current
@@ -88,7 +93,10 @@ def _lock_for_edit(lead: Lead) -> None:
     """
     with _waiting_briefly(), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 1 FROM {Lead._meta.db_table} WHERE id = %s FOR NO KEY UPDATE", [lead.pk]
+            sql.SQL("""
+                SELECT 1 FROM {lead} WHERE id = %(id)s FOR NO KEY UPDATE
+            """).format(lead=sql.Identifier(Lead._meta.db_table)),
+            {"id": lead.pk},
         )
 
 
@@ -177,8 +185,6 @@ def lead_create(
         )
         lead.is_suppressed = True
     if tags or new_tag_names:
-        from leads.tags import lead_tags_change
-
         lead_tags_change(actor=actor, lead=lead, add=tags or (), new_names=new_tag_names or ())
     return lead
 
@@ -232,9 +238,7 @@ def lead_update(
         )
         lead.refresh_from_db()
     if add_tags or remove_tags or new_tag_names:
-        # A change, not a replacement: tags others added meanwhile stay (leads.tags).
-        from leads.tags import lead_tags_change
-
+        # A change, not a replacement: tags others added meanwhile stay.
         lead_tags_change(
             actor=actor,
             lead=lead,
@@ -254,49 +258,69 @@ def lead_delete(*, actor: User | None, lead: Lead) -> None:
     (migration leads/0003), it waits at most ``EDIT_LOCK_WAIT``, then
     ``LeadBusy``: nothing is deleted.
     """
-    from leads.bulk import leads_delete_set_based
-
     label, pk = str(lead), lead.pk
     with _waiting_briefly(deleting=True):
         leads_delete_set_based(Lead.objects.filter(pk=pk))
     audit_record(actor=actor, verb="lead_deleted", target=f"{label} (#{pk})", count=1)
 
 
-@transaction.atomic
-def suppression_add(*, keys: list[str], reason: str, source: str, actor: User | None = None) -> int:
-    """Suppress ``keys`` (email keys); return how many were newly suppressed.
+# The temporary table of the ids a delete removes (one delete at a time per session).
+DELETED_IDS = "_bulk_delete_ids"
 
-    Existing suppressions are kept as they are (first reason wins). Leads
-    with those emails get ``is_suppressed``.
+
+@transaction.atomic  # all or nothing; and the ON COMMIT DROP id table lives until the end
+def leads_delete_set_based(queryset: QuerySet[Lead]) -> int:
+    """Delete the leads of ``queryset`` with explicit SQL in dependency order.
+
+    The ids are fixed once in a temporary table; the lists release their
+    memberships (keeping member counts exact); then every other table pointing
+    at leads (tags, …: found from the model graph, so new relations are
+    included) is cleared or nulled, then the leads go. Suppressions are keyed
+    by email, not lead, so they stay.
     """
-    now = timezone.now()
-    actor_id = actor.pk if actor and actor.is_authenticated else None
-    rows = [
-        Suppression(
-            email_key=k, reason=reason, source=source, created_by_id=actor_id, created_at=now
+    ids, params = lead_ids_sql(queryset)
+    ids_table = sql.Identifier(DELETED_IDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE IF EXISTS {ids_table}
+            """).format(ids_table=ids_table)
         )
-        for k in dict.fromkeys(keys)
-    ]
-    before = Suppression.objects.filter(email_key__in=keys).count()
-    Suppression.objects.bulk_create(rows, ignore_conflicts=True)
-    Lead.objects.filter(email_key__in=keys, is_suppressed=False).update(
-        is_suppressed=True, version=F("version") + 1, updated_at=now
-    )
-    return len(rows) - before
-
-
-@transaction.atomic
-def suppression_lift(*, actor: User, suppression: Suppression) -> None:
-    """Remove a suppression: the one way an email becomes sendable again. Audited."""
-    key = suppression.email_key
-    suppression.delete()
-    Lead.objects.filter(email_key=key).update(
-        is_suppressed=False, version=F("version") + 1, updated_at=timezone.now()
-    )
-    audit_record(
-        actor=actor,
-        verb="suppression_lifted",
-        target=key,
-        count=1,
-        details={"reason": suppression.reason, "source": suppression.source},
-    )
+        cursor.execute(
+            sql.SQL("""
+                CREATE TEMP TABLE {ids_table} ON COMMIT DROP AS {ids}
+            """).format(ids_table=ids_table, ids=ids),
+            params,
+        )
+        memberships_release_for_deleted_leads(DELETED_IDS)
+        for relation in Lead._meta.related_objects:
+            if relation.many_to_many or not relation.field.concrete:
+                continue
+            values = {
+                "table": sql.Identifier(relation.related_model._meta.db_table),
+                "column": sql.Identifier(relation.field.column),
+                "ids": ids_table,
+            }
+            if relation.on_delete is models.CASCADE:
+                statement = sql.SQL("""
+                    DELETE FROM {table} WHERE {column} IN (SELECT id FROM {ids})
+                """)
+            elif relation.on_delete is models.SET_NULL:
+                statement = sql.SQL("""
+                    UPDATE {table} SET {column} = NULL WHERE {column} IN (SELECT id FROM {ids})
+                """)
+            else:
+                raise RuntimeError(f"Unhandled on_delete for {relation!r}")
+            cursor.execute(statement.format(**values))
+        cursor.execute(
+            sql.SQL("""
+                DELETE FROM {lead} WHERE id IN (SELECT id FROM {ids})
+            """).format(lead=sql.Identifier(Lead._meta.db_table), ids=ids_table)
+        )
+        deleted = cursor.rowcount
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE {ids_table}
+            """).format(ids_table=ids_table)
+        )
+    return deleted

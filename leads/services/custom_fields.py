@@ -1,4 +1,4 @@
-"""Writes to custom field definitions: create, update, delete (DESIGN §6).
+"""Writes to custom field definitions: create, update, delete.
 
 A definition's ``key`` is derived from its first label and never changes
 (files and the API use it); its type is fixed too, because stored values were
@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils.text import slugify
+from psycopg import sql
 
 from leads.models import TAG_SEPARATORS, CustomField, Lead
 from leads.selectors import custom_field_option_usage
@@ -158,9 +159,11 @@ def custom_field_delete(*, actor: User | None, field: CustomField) -> int:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Lead._meta.db_table} SET custom_fields = custom_fields - %s "
-            "WHERE custom_fields ? %s",
-            [field.key, field.key],
+            sql.SQL("""
+                UPDATE {lead} SET custom_fields = custom_fields - %(key)s
+                 WHERE custom_fields ? %(key)s
+            """).format(lead=sql.Identifier(Lead._meta.db_table)),
+            {"key": field.key},
         )
         cleared = cursor.rowcount
     label, key = field.label, field.key

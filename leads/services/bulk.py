@@ -1,72 +1,61 @@
 """Bulk actions over a ``LeadSelection``: tag, untag, status, owner, delete.
 
 Each action is set-based SQL over the selection's subquery (no query per
-lead), runs in one transaction under the workspace's bulk lock (DESIGN §7),
-and reports "N changed, M skipped and why". Small selections run inside the
-request; larger ones are deferred to a worker (``leads.tasks``), and so is a
-small one that finds the bulk lock taken (an import, an undo, another bulk
-action): a request waits for that lock a few seconds at most.
+lead), runs in one transaction under the workspace's bulk lock (imports,
+undos and bulk actions of a workspace never write at once), and reports "N
+changed, M skipped and why". Small selections run inside the request; larger
+ones are deferred to a worker (``leads.tasks``), and so is a small one that
+finds the bulk lock taken (an import, an undo, another bulk action): a
+request waits for that lock a few seconds at most. The lists' actions (add
+to, remove from a list) are in the same table, as ``lists.services`` functions.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db import connection, models, transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from procrastinate.contrib.django import app
+from psycopg import sql
 
-from leads.models import BulkAction, Lead, LeadTag, Suppression, Tag
-from leads.selection import LeadSelection
+from leads.models import BulkAction, Lead, LeadTag, Tag
+from leads.selection import LeadSelection, Outcome, lead_ids_sql
+from leads.services.leads import leads_delete_set_based
+from leads.services.suppressions import suppressions_add
+from lists.services import list_bulk_add, list_bulk_params, list_bulk_remove
 from penguinleads.accounts.audit import audit_record
-from penguinleads.accounts.models import User
+from penguinleads.accounts.models import Notification, User
+from penguinleads.accounts.notifications import notification_send
 from penguinleads.tenancy.locks import workspace_bulk_lock
 from penguinleads.waiting import BulkLockBusy, bulk_lock_briefly
 
 logger = logging.getLogger(__name__)
 
-# Called with the name of the temp table of lead ids about to be deleted, in
-# the deleting transaction: apps keep their denormalised counts exact (lists).
-BEFORE_DELETE_HOOKS: list[Callable[[str], None]] = []
-
 # Above this many leads an action runs in the background.
 BULK_INLINE_LIMIT = 5_000
 SUPPRESSING = Lead.SUPPRESSING_STATUSES
-
-
-@dataclass
-class Outcome:
-    changed: int = 0
-    skipped_reasons: dict[str, int] = field(default_factory=dict)
-
-    def skip(self, reason: str, count: int) -> None:
-        if count:
-            self.skipped_reasons[reason] = self.skipped_reasons.get(reason, 0) + count
-
-
-def lead_ids_sql(queryset: QuerySet[Lead]) -> tuple[str, tuple]:
-    """The SQL selecting the ids of ``queryset``, for insert-select and temp tables.
-
-    A queryset Django knows matches nothing (``pk__in=[]``) has no SQL; it
-    becomes a query for no rows rather than an EmptyResultSet error.
-    """
-    try:
-        return queryset.order_by().values("id").query.sql_with_params()
-    except EmptyResultSet:
-        return f"SELECT id FROM {Lead._meta.db_table} WHERE false", ()
+# leads.tasks defines the task under this name; deferred by name, since leads.tasks imports us.
+BULK_ACTION_TASK = "leads.bulk_action_execute"
+BULK_QUEUE = "bulk"
+# The temporary table fixing an action's leads for its transaction (``_freeze``).
+FROZEN_IDS = "_bulk_ids"
 
 
 def _add_tag(queryset: QuerySet[Lead], params: dict, total: int, *, actor: User | None) -> Outcome:
-    sql, args = lead_ids_sql(queryset)
+    ids, ids_params = lead_ids_sql(queryset)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {LeadTag._meta.db_table} (lead_id, tag_id, created_at) "
-            f"SELECT s.id, %s, now() FROM ({sql}) s ON CONFLICT (lead_id, tag_id) DO NOTHING",
-            [params["tag"], *args],
+            sql.SQL("""
+                INSERT INTO {lead_tag} (lead_id, tag_id, created_at)
+                SELECT s.id, %s, now() FROM ({ids}) s
+                    ON CONFLICT (lead_id, tag_id) DO NOTHING
+            """).format(lead_tag=sql.Identifier(LeadTag._meta.db_table), ids=ids),
+            [params["tag"], *ids_params],
         )
         inserted = cursor.rowcount
     outcome = Outcome(changed=inserted)
@@ -100,16 +89,15 @@ def _set_status(
         status=status, version=F("version") + 1, updated_at=now
     )
     if status in SUPPRESSING:
-        sql, args = lead_ids_sql(queryset)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {Suppression._meta.db_table} (email_key, reason, source, created_at,"
-                f" created_by_id) SELECT l.email_key, %s, 'bulk action', now(), %s"
-                f" FROM {Lead._meta.db_table} l WHERE l.id IN ({sql})"
-                f" ON CONFLICT (email_key) DO NOTHING",
-                [status, getattr(actor, "pk", None), *args],
-            )
-        queryset.filter(is_suppressed=False).update(is_suppressed=True)
+        ids, ids_params = lead_ids_sql(queryset)
+        emails = sql.SQL("""
+            SELECT l.email_key, %s AS reason FROM {lead} l WHERE l.id IN ({ids})
+        """).format(lead=sql.Identifier(Lead._meta.db_table), ids=ids)
+        suppressions_add(
+            emails=(emails, [status, *ids_params]),
+            source="bulk action",
+            actor_id=getattr(actor, "pk", None),
+        )
     outcome.skip(
         "already had that status", total - outcome.changed - sum(outcome.skipped_reasons.values())
     )
@@ -139,45 +127,6 @@ def _delete(queryset: QuerySet[Lead], params: dict, total: int, *, actor: User |
     return Outcome(changed=leads_delete_set_based(queryset))
 
 
-@transaction.atomic  # all or nothing; and the ON COMMIT DROP id table lives until the end
-def leads_delete_set_based(queryset: QuerySet[Lead]) -> int:
-    """Delete the leads of ``queryset`` with explicit SQL in dependency order.
-
-    The ids are fixed once in a temporary table; then every table pointing at
-    leads (tags, list memberships, …: found from the model graph, so new
-    relations are included) is cleared or nulled, then the leads go.
-    Suppressions are keyed by email, not lead, so they stay.
-    """
-    sql, args = lead_ids_sql(queryset)
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS _bulk_delete_ids")
-        cursor.execute(f"CREATE TEMP TABLE _bulk_delete_ids ON COMMIT DROP AS {sql}", args)
-        for hook in BEFORE_DELETE_HOOKS:
-            hook("_bulk_delete_ids")
-        for relation in Lead._meta.related_objects:
-            if relation.many_to_many or not relation.field.concrete:
-                continue
-            table = relation.related_model._meta.db_table
-            column = relation.field.column
-            if relation.on_delete is models.CASCADE:
-                cursor.execute(
-                    f'DELETE FROM {table} WHERE "{column}" IN (SELECT id FROM _bulk_delete_ids)'
-                )
-            elif relation.on_delete is models.SET_NULL:
-                cursor.execute(
-                    f'UPDATE {table} SET "{column}" = NULL '
-                    f'WHERE "{column}" IN (SELECT id FROM _bulk_delete_ids)'
-                )
-            else:
-                raise RuntimeError(f"Unhandled on_delete for {relation!r}")
-        cursor.execute(
-            f"DELETE FROM {Lead._meta.db_table} WHERE id IN (SELECT id FROM _bulk_delete_ids)"
-        )
-        deleted = cursor.rowcount
-        cursor.execute("DROP TABLE _bulk_delete_ids")
-    return deleted
-
-
 # Each action: (frozen selection, validated params, selection size, actor=who asked).
 ACTIONS: dict[str, Callable[..., Outcome]] = {
     BulkAction.Action.ADD_TAG: _add_tag,
@@ -185,6 +134,8 @@ ACTIONS: dict[str, Callable[..., Outcome]] = {
     BulkAction.Action.SET_STATUS: _set_status,
     BulkAction.Action.SET_OWNER: _set_owner,
     BulkAction.Action.DELETE: _delete,
+    BulkAction.Action.ADD_TO_LIST: list_bulk_add,
+    BulkAction.Action.REMOVE_FROM_LIST: list_bulk_remove,
 }
 
 
@@ -209,14 +160,15 @@ def _owner_params(params: dict) -> dict:
     return {"owner": int(owner)}
 
 
-# How each action's parameters are checked before the job is stored. Apps
-# with their own actions (lists) register here and in ACTIONS.
+# How each action's parameters are checked before the job is stored.
 PARAMS: dict[str, Callable[[dict], dict]] = {
     BulkAction.Action.ADD_TAG: _tag_params,
     BulkAction.Action.REMOVE_TAG: _tag_params,
     BulkAction.Action.SET_STATUS: _status_params,
     BulkAction.Action.SET_OWNER: _owner_params,
     BulkAction.Action.DELETE: lambda params: {},
+    BulkAction.Action.ADD_TO_LIST: list_bulk_params,
+    BulkAction.Action.REMOVE_FROM_LIST: list_bulk_params,
 }
 
 
@@ -256,9 +208,8 @@ def bulk_action_start(
                 )
                 raise
             job.busy = busy
-    from leads.tasks import bulk_action_execute
-
-    bulk_action_execute.defer(schema_name=connection.schema_name, job_id=job.pk)
+    deferrer = app.configure_task(BULK_ACTION_TASK, queue=BULK_QUEUE)
+    deferrer.defer(schema_name=connection.schema_name, job_id=job.pk)
     return job
 
 
@@ -269,13 +220,30 @@ def _freeze(queryset: QuerySet[Lead]) -> tuple[QuerySet[Lead], int]:
     is active" leads): every later statement must see the leads selected at
     the start, not re-run the filter.
     """
-    sql, args = lead_ids_sql(queryset)
+    ids, params = lead_ids_sql(queryset)
+    ids_table = sql.Identifier(FROZEN_IDS)
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS _bulk_ids")
-        cursor.execute(f"CREATE TEMP TABLE _bulk_ids ON COMMIT DROP AS {sql}", args)
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE IF EXISTS {ids_table}
+            """).format(ids_table=ids_table)
+        )
+        cursor.execute(
+            sql.SQL("""
+                CREATE TEMP TABLE {ids_table} ON COMMIT DROP AS {ids}
+            """).format(ids_table=ids_table, ids=ids),
+            params,
+        )
         total = cursor.rowcount
-        cursor.execute("ALTER TABLE _bulk_ids ADD PRIMARY KEY (id)")
-    return Lead.objects.filter(pk__in=RawSQL("SELECT id FROM _bulk_ids", ())), total
+        cursor.execute(
+            sql.SQL("""
+                ALTER TABLE {ids_table} ADD PRIMARY KEY (id)
+            """).format(ids_table=ids_table)
+        )
+    frozen = sql.SQL("""
+        SELECT id FROM {ids_table}
+    """).format(ids_table=ids_table)
+    return Lead.objects.filter(pk__in=RawSQL(frozen.as_string(), ())), total
 
 
 def bulk_action_run(*, job_id: int, briefly: bool = False) -> BulkAction:
@@ -326,3 +294,17 @@ def bulk_action_run(*, job_id: int, briefly: bool = False) -> BulkAction:
         state=BulkAction.State.FAILED, error=message[:2000], finished_at=timezone.now()
     )
     return BulkAction.objects.get(pk=job_id)
+
+
+def bulk_action_notify(*, job: BulkAction) -> None:
+    """Tell the person who started ``job`` in the background how it ended."""
+    if job.created_by is None:
+        return
+    failed = job.state == BulkAction.State.FAILED
+    notification_send(
+        recipient=job.created_by,
+        title=f"{job.get_action_display()} {'failed' if failed else 'finished'}",
+        body=job.error if failed else job.summary,
+        url=job.get_absolute_url(),
+        level=Notification.Level.ERROR if failed else Notification.Level.SUCCESS,
+    )

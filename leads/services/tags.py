@@ -4,7 +4,7 @@ Every function is keyword-only and atomic. A tag name is unique per
 workspace case-insensitively (the ``tag_name_ci_unique`` constraint backs the
 check here) and never holds a separator used in files (``,`` ``;`` ``|``).
 Merges and deletes touch every lead holding a tag with one statement each,
-not a query per lead, and are audited with their counts (DESIGN §3.10).
+not a query per lead, and are audited with their counts.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
+from psycopg import sql
 
 from leads.models import TAG_SEPARATORS, Lead, LeadTag, Tag
 from penguinleads.accounts.audit import audit_record
@@ -21,6 +22,7 @@ from penguinleads.accounts.models import User
 from penguinleads.waiting import waiting_briefly
 
 TAG_NAME_MAX = Tag._meta.get_field("name").max_length
+LEAD_TAG = sql.Identifier(LeadTag._meta.db_table)
 
 
 def tag_name_clean(raw: str) -> str:
@@ -98,20 +100,32 @@ def tag_merge(*, actor: User | None, source: Tag, target: Tag) -> int:
     """
     if source.pk == target.pk:
         raise ValidationError({"target": "Choose another tag to merge into."})
-    table = LeadTag._meta.db_table
     source_name = source.name
     busy = f"“{source_name}” was not merged into “{target.name}”"
+    tags = {"source": source.pk, "target": target.pk}
     with waiting_briefly(busy), connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {table} WHERE tag_id = %s", [source.pk])
+        cursor.execute(
+            sql.SQL("""
+                SELECT count(*) FROM {lead_tag} WHERE tag_id = %(source)s
+            """).format(lead_tag=LEAD_TAG),
+            tags,
+        )
         held = cursor.fetchone()[0]
         cursor.execute(
-            f"INSERT INTO {table} (lead_id, tag_id, created_at) "
-            f"SELECT lead_id, %s, created_at FROM {table} WHERE tag_id = %s "
-            "ON CONFLICT (lead_id, tag_id) DO NOTHING",
-            [target.pk, source.pk],
+            sql.SQL("""
+                INSERT INTO {lead_tag} (lead_id, tag_id, created_at)
+                SELECT lead_id, %(target)s, created_at FROM {lead_tag} WHERE tag_id = %(source)s
+                    ON CONFLICT (lead_id, tag_id) DO NOTHING
+            """).format(lead_tag=LEAD_TAG),
+            tags,
         )
         moved = cursor.rowcount
-        cursor.execute(f"DELETE FROM {table} WHERE tag_id = %s", [source.pk])
+        cursor.execute(
+            sql.SQL("""
+                DELETE FROM {lead_tag} WHERE tag_id = %(source)s
+            """).format(lead_tag=LEAD_TAG),
+            tags,
+        )
         source.delete()
     audit_record(
         actor=actor,
@@ -133,7 +147,12 @@ def tag_delete(*, actor: User | None, tag: Tag) -> int:
     label, pk = tag.name, tag.pk
     busy = f"The tag “{label}” was not deleted"
     with waiting_briefly(busy), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {LeadTag._meta.db_table} WHERE tag_id = %s", [tag.pk])
+        cursor.execute(
+            sql.SQL("""
+                DELETE FROM {lead_tag} WHERE tag_id = %(tag)s
+            """).format(lead_tag=LEAD_TAG),
+            {"tag": tag.pk},
+        )
         removed = cursor.rowcount
         tag.delete()
     audit_record(
