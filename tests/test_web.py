@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.exceptions import ValidationError
@@ -219,3 +221,17 @@ def test_every_paginated_page_shows_the_one_pager_linking_its_neighbours(
     second = _pager(owner_client.get(second_url).content.decode())
     assert second["number"] == 2 and "next" not in second
     assert urlsplit(urljoin(second_url, second["prev"])).path == url
+
+
+# --- Static code ---------------------------------------------------------------------------
+
+
+def test_no_template_holds_a_script_a_style_or_an_event_handler_of_its_own():
+    """Behaviour comes from static/js and looks from static/css, loaded with {% static %}."""
+    inline = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>|<style\b|\son[a-z]+\s*=", re.IGNORECASE)
+    found = [
+        f"{path.relative_to(settings.BASE_DIR)}: {match.group(0)}"
+        for path in sorted(Path(settings.BASE_DIR, "templates").rglob("*.html"))
+        for match in inline.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

@@ -8,6 +8,8 @@
  *             create the name typed, as data-tom-create's value + the name (the lead form's
  *             "new:" tells new names from tag ids); data-tom-options is the id of a json_script
  *             element listing the names an <input> offers.
+ * - data-shown-when="<id of a select>" with data-shown-values="a b": the element shows only
+ *   while that select holds one of the values.
  * - The CSRF token for htmx requests is not set here: <body hx-headers> in base.html carries it.
  */
 (function () {
@@ -74,11 +76,27 @@
     });
   }
 
+  function followChoices(root) {
+    within(root, "[data-shown-when]").forEach(function (element) {
+      var select = document.getElementById(element.getAttribute("data-shown-when"));
+      if (!select) return;
+      var values = (element.getAttribute("data-shown-values") || "").split(/\s+/);
+      function sync() { element.hidden = values.indexOf(select.value) === -1; }
+      select.addEventListener("change", sync);
+      sync();
+    });
+  }
+
+  function enhance(root) {
+    enhancePickers(root);
+    followChoices(root);
+  }
+
   if (window.htmx) {
-    window.htmx.onLoad(enhancePickers);
+    window.htmx.onLoad(enhance);
   } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enhancePickers(document); });
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   } else {
-    enhancePickers(document);
+    enhance(document);
   }
 })();

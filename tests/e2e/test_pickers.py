@@ -1,7 +1,8 @@
-"""static/js/app.js in a real browser: one initialiser for every picker.
+"""static/js/app.js in a real browser: one initialiser for every picker, and shown-when fields.
 
 Pickers on the page and in parts htmx swaps in later are Tom Select; the tag
-picker finds tags and creates new ones. Data is committed in a throwaway workspace.
+picker finds tags and creates new ones; the custom field form shows the
+options only for select types. Data is committed in a throwaway workspace.
 """
 
 from __future__ import annotations
@@ -72,4 +73,25 @@ def test_a_picker_htmx_swaps_in_is_enhanced_too(page: Page, web_server, throwawa
     picker = page.locator("#lead_lists_list + .ts-wrapper")
     picker.locator(".ts-control").click()
     expect(picker.locator(".ts-dropdown .option", has_text="Spring fair")).to_be_visible()
+    assert errors == []
+
+
+def test_the_custom_field_form_shows_options_only_for_select_types(
+    page: Page, web_server, throwaway_workspace
+):
+    provisioned = throwaway_workspace()
+    workspace, owner = provisioned.workspace, provisioned.owner
+    errors = watch_errors(page)
+
+    page.goto(web_server.url(workspace, "/leads/fields/new/"))
+    sign_in(page, owner.email, PASSWORD)
+    options = page.locator("#options-field")
+    kind = page.get_by_label("Type")
+    expect(options).to_be_hidden()
+    kind.select_option("select")
+    expect(options).to_be_visible()
+    kind.select_option("number")
+    expect(options).to_be_hidden()
+    kind.select_option("multi_select")
+    expect(options).to_be_visible()
     assert errors == []
