@@ -323,7 +323,7 @@ def _processes_left_in_group(group: int) -> bool:
 
 
 HELPERS_CHILD = """
-import itertools, multiprocessing, time
+import itertools, multiprocessing
 from imports.engine import parallel
 from imports.engine.cleaning import MappedColumn, RowCleaner
 
@@ -332,11 +332,11 @@ cleaner = RowCleaner(mapping=[MappedColumn(0, "Email", "email")], custom_fields=
 
 def rows():
     for n in itertools.count():
-        time.sleep(0.001)
-        yield n + 2, [f"p{n}@example.com"]
+        yield n + 2, [f"p{n}@example.com", "x" * 200]
 
+# Batches larger than a pipe's buffer: the kill is likely to cut one in half.
 for number, _ in enumerate(parallel.cleaned_blocks(cleaner, rows(), workers=2, counter=[0],
-                                                   batch_rows=50)):
+                                                   batch_rows=2000)):
     if number == 3:
         print(*(p.pid for p in multiprocessing.active_children()), flush=True)
 """
