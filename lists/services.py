@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -157,6 +158,12 @@ def memberships_add(
     return added
 
 
+def _waiting(briefly: bool, outcome: str) -> AbstractContextManager:
+    """``waiting_briefly(outcome)`` for a person's click, else nothing: a worker or a bulk
+    action waits its turn behind an import however long it takes."""
+    return waiting_briefly(outcome) if briefly else nullcontext()
+
+
 @transaction.atomic
 def list_add_leads(
     *,
@@ -165,14 +172,20 @@ def list_add_leads(
     leads: QuerySet[Lead],
     via: str = ListMembership.Via.MANUAL,
     audit: bool = True,
+    briefly: bool = False,
 ) -> int:
-    """Add ``leads`` to the list (:func:`memberships_add`); return how many were new."""
-    added = memberships_add(
-        lead_list_id=lead_list.pk,
-        lead_ids=lead_ids_sql(leads),
-        added_by_id=getattr(actor, "pk", None),
-        via=via,
-    )
+    """Add ``leads`` to the list (:func:`memberships_add`); return how many were new.
+
+    ``briefly`` (a page): while an import fills this list or writes links, wait
+    at most ``EDIT_LOCK_WAIT``, then ``WorkspaceBusy`` naming it, with nothing added.
+    """
+    with _waiting(briefly, f"Nothing was added to the list “{lead_list}”"):
+        added = memberships_add(
+            lead_list_id=lead_list.pk,
+            lead_ids=lead_ids_sql(leads),
+            added_by_id=getattr(actor, "pk", None),
+            via=via,
+        )
     if audit:
         audit_record(actor=actor, verb="list_members_added", target=lead_list, count=added)
     return added
@@ -180,12 +193,23 @@ def list_add_leads(
 
 @transaction.atomic
 def list_remove_leads(
-    *, actor: User | None, lead_list: LeadList, leads: QuerySet[Lead], audit: bool = True
+    *,
+    actor: User | None,
+    lead_list: LeadList,
+    leads: QuerySet[Lead],
+    audit: bool = True,
+    briefly: bool = False,
 ) -> int:
-    """Remove ``leads`` from the list; return how many were members."""
-    _lock(lead_list.pk)
+    """Remove ``leads`` from the list; return how many were members.
+
+    ``briefly`` (a page): as for :func:`list_add_leads`, nothing removed when busy.
+    """
     ids, params = lead_ids_sql(leads)
-    with connection.cursor() as cursor:
+    with (
+        _waiting(briefly, f"Nothing was removed from the list “{lead_list}”"),
+        connection.cursor() as cursor,
+    ):
+        _lock(lead_list.pk)
         cursor.execute(
             sql.SQL("""
                 DELETE FROM {membership} WHERE lead_list_id = %s AND lead_id IN ({ids})
@@ -193,7 +217,7 @@ def list_remove_leads(
             [lead_list.pk, *params],
         )
         removed = cursor.rowcount
-    _bump(lead_list.pk, -removed)
+        _bump(lead_list.pk, -removed)
     if audit:
         audit_record(actor=actor, verb="list_members_removed", target=lead_list, count=removed)
     return removed

@@ -35,6 +35,7 @@ from lists.bulk import list_bulk_start
 from lists.forms import LeadListPickForm, ListBulkForm, SelectionForm
 from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads, list_remove_leads
+from penguinleads.waiting import WorkspaceBusy
 from penguinleads.web import error_messages, plural, render_page_or_partial, safe_return_url
 
 VIEW = "lists.view_leadlist"
@@ -159,13 +160,18 @@ def list_add(request: HttpRequest, pk: int) -> HttpResponse:
                 return_to=return_to,
                 describe=f"Adding leads to “{lead_list}”",
             )
-        added = list_add_leads(
-            actor=request.user,
-            lead_list=lead_list,
-            leads=form.selection.queryset(),
-            via=ListMembership.Via.MANUAL,
-        )
-        messages.success(request, f"Added {plural(added, 'lead')} to “{lead_list}”.")
+        try:
+            added = list_add_leads(
+                actor=request.user,
+                lead_list=lead_list,
+                leads=form.selection.queryset(),
+                via=ListMembership.Via.MANUAL,
+                briefly=True,
+            )
+        except WorkspaceBusy as exc:  # an import fills the list or writes links: say so
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Added {plural(added, 'lead')} to “{lead_list}”.")
         return redirect(return_to)
 
     search = request.GET.get("q", "").strip()
@@ -303,13 +309,18 @@ def lead_add(request: HttpRequest, lead_pk: int) -> HttpResponse:
     form = LeadListPickForm(request.POST, lead_id=lead.pk)
     if form.is_valid():
         target = form.cleaned_data["list"]
-        list_add_leads(
-            actor=request.user,
-            lead_list=target,
-            leads=Lead.objects.filter(pk=lead.pk),
-            via=ListMembership.Via.MANUAL,
-        )
-        messages.success(request, f"Added {lead} to the list “{target}”.")
+        try:
+            list_add_leads(
+                actor=request.user,
+                lead_list=target,
+                leads=Lead.objects.filter(pk=lead.pk),
+                via=ListMembership.Via.MANUAL,
+                briefly=True,
+            )
+        except WorkspaceBusy as exc:  # an import fills the list or writes links: say so
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Added {lead} to the list “{target}”.")
     else:
         messages.error(request, "Choose a list this lead is not in yet.")
     return redirect(lead)
@@ -322,9 +333,16 @@ def lead_remove(request: HttpRequest, pk: int, lead_pk: int) -> HttpResponse:
     """Take one lead out of one list, then back to its profile. The lead stays."""
     lead_list = get_object_or_404(LeadList, pk=pk)
     lead = get_object_or_404(Lead, pk=lead_pk)
-    removed = list_remove_leads(
-        actor=request.user, lead_list=lead_list, leads=Lead.objects.filter(pk=lead.pk)
-    )
+    try:
+        removed = list_remove_leads(
+            actor=request.user,
+            lead_list=lead_list,
+            leads=Lead.objects.filter(pk=lead.pk),
+            briefly=True,
+        )
+    except WorkspaceBusy as exc:  # an import fills the list or writes links: say so
+        messages.error(request, str(exc))
+        return redirect(lead)
     if removed:
         messages.success(request, f"Removed {lead} from the list “{lead_list}”.")
     else:
