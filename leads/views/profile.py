@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
@@ -40,16 +39,6 @@ def _lead_or_404(pk: int) -> Lead:
         return selectors.lead_detail(pk=pk)
     except Lead.DoesNotExist:
         raise Http404("No such lead in this workspace.") from None
-
-
-def _import_url(lead: Lead) -> str:
-    # The import pages arrive with the import issue: link only once they exist.
-    if not lead.import_job_id:
-        return ""
-    try:
-        return reverse("imports:detail", args=[lead.import_job_id])
-    except NoReverseMatch:
-        return ""
 
 
 def _shown(field: CustomField, value) -> str:
@@ -97,7 +86,6 @@ def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "suppression": selectors.lead_suppression(lead) if lead.is_suppressed else None,
         "custom_values": _custom_values(lead),
-        "import_url": _import_url(lead),
     }
     return render(request, "leads/lead_detail.html", context)
 

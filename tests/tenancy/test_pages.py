@@ -10,11 +10,13 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core import mail
 from django.db import connection
-from django.template import Context, Template, loader
+from django.template import loader
 from django.test import Client
+from django.urls import NoReverseMatch, reverse
 
 from penguinleads.tenancy.models import Workspace
 from penguinleads.tenancy.roles import OWNER, VIEWER
+from penguinleads.tenancy.templatetags import penguin
 
 
 @pytest.fixture
@@ -153,9 +155,36 @@ def test_settings_form_shows_labels_help_texts_and_field_errors(owner_client):
     assert "data-tom-select" in html
 
 
-def test_nav_url_is_empty_for_a_url_name_that_does_not_exist(db):
-    template = Template('{% load penguin %}{% nav_url "nowhere:list" as url %}[{{ url }}]')
-    assert template.render(Context({})) == "[]"
+# A literal URL name in a template's {% url %} tag.
+URL_TAG = re.compile(r"""{%\s*url\s+(['"])([^'"]+)\1""")
+# How NoReverseMatch says a name does not exist (rather than wanting other arguments).
+NOT_A_URL_NAME = ("is not a valid view function or pattern name", "is not a registered namespace")
+
+
+def _url_name_exists(name: str) -> bool:
+    """``name`` names a URL of the workspace or the public site (with or without arguments)."""
+    for urlconf in (settings.ROOT_URLCONF, settings.PUBLIC_SCHEMA_URLCONF):
+        try:
+            reverse(name, urlconf=urlconf)
+        except NoReverseMatch as exc:
+            if not any(words in str(exc) for words in NOT_A_URL_NAME):
+                return True  # it exists and wants arguments
+        else:
+            return True
+    return False
+
+
+def test_templates_link_only_to_url_names_that_exist(db):
+    """Links go through {% url %}, so a mistyped name fails the page instead of hiding a link."""
+    names = {
+        match.group(2)
+        for path in Path(settings.BASE_DIR, "templates").rglob("*")
+        if path.suffix in {".html", ".txt"}
+        for match in URL_TAG.finditer(path.read_text(encoding="utf-8"))
+    }
+    assert {"leads:list", "lists:list", "imports:list", "exports:list"} <= names
+    assert [name for name in sorted(names) if not _url_name_exists(name)] == []
+    assert "nav_url" not in penguin.register.tags  # it hid links whose name did not reverse
 
 
 # --- Error pages -------------------------------------------------------------

@@ -6,7 +6,6 @@ No tag here touches the database; they shape what views already passed.
 from __future__ import annotations
 
 from django import forms, template
-from django.urls import NoReverseMatch, reverse
 
 from penguinleads.tenancy.roles import ROLE_DESCRIPTIONS
 
@@ -27,20 +26,6 @@ ALERT_ICONS = {
     "warning": "alert-triangle",
     "error": "alert-circle",
 }
-
-
-@register.simple_tag
-def nav_url(name: str, *args, **kwargs) -> str:
-    """The URL of ``name``, or "" when it does not reverse in the current URLconf.
-
-    The layout links to apps that may not exist yet (leads, lists, imports) and
-    is rendered under two URLconfs (workspace and public site); an empty string
-    lets the template hide the link instead of failing the page.
-    """
-    try:
-        return reverse(name, args=args or None, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return ""
 
 
 @register.simple_tag(takes_context=True)
