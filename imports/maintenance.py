@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg import sql
 
 from imports.engine.staging import staging_drop
 from imports.models import ImportJob, ImportProgress
@@ -86,8 +87,12 @@ def import_staging_sweep(*, now=None) -> int:
     retention = timedelta(days=workspace_settings_current().file_retention_days)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-            " AND tablename LIKE 'import\\_staging\\_%%'"
+            sql.SQL("""
+                SELECT tablename
+                  FROM pg_tables
+                 WHERE schemaname = current_schema() AND tablename LIKE %(pattern)s
+            """),
+            {"pattern": "import\\_staging\\_%"},
         )
         tables = [row[0] for row in cursor.fetchall()]
     ids = {int(name.rsplit("_", 1)[1]): name for name in tables if name.rsplit("_", 1)[1].isdigit()}

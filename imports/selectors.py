@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from procrastinate.contrib.django.models import ProcrastinateJob
+from psycopg import sql
 
 from imports.mapping import header_signature, propose_mapping
 from imports.models import ImportJob, ImportProgress, SavedMapping
@@ -83,9 +84,13 @@ def undos_waiting_for_a_worker() -> RawSQL:
     No worker has started those: their progress row still tells the import's
     own run, they hold no lock, and they have not stalled.
     """
+    # RawSQL (a subquery of a queryset) takes a plain string with positional placeholders.
     return RawSQL(
-        "SELECT (args->>'job_id')::bigint FROM procrastinate_jobs"
-        " WHERE task_name = %s AND status = 'todo' AND args->>'schema_name' = %s",
+        """
+        SELECT (args->>'job_id')::bigint
+          FROM procrastinate_jobs
+         WHERE task_name = %s AND status = 'todo' AND args->>'schema_name' = %s
+        """,
         [UNDO_TASK, connection.schema_name],
     )
 
@@ -102,9 +107,12 @@ def changed_field_count(job_id: int) -> int:
     """How many lead fields ``job_id`` changed (what its undo would try to restore)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(fields))), 0)"
-            " FROM imports_importchange WHERE job_id = %s",
-            [job_id],
+            sql.SQL("""
+                SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(fields))), 0)
+                  FROM imports_importchange
+                 WHERE job_id = %(job_id)s
+            """),
+            {"job_id": job_id},
         )
         return int(cursor.fetchone()[0])
 

@@ -94,23 +94,33 @@ def import_flags(job_id: int) -> list[Flag]:
     count of 0 so the caller decides what to show. Requires the staging table.
     """
     columns = []
-    params: list = []
+    params: dict[str, list[str]] = {}
     for kind in KINDS:
-        match = sql.SQL("{part} = ANY(%s)").format(part=sql.Identifier(kind.part))
+        match = sql.SQL("{part} = ANY({entries})").format(
+            part=sql.Identifier(kind.part), entries=sql.Placeholder(kind.code)
+        )
         columns.append(sql.SQL("count(*) FILTER (WHERE {m})").format(m=match))
         columns.append(
             sql.SQL("(array_agg(email_key ORDER BY row_no) FILTER (WHERE {m}))[1:{n}]").format(
                 m=match, n=sql.Literal(EXAMPLES)
             )
         )
-        params += [list(flag_list(kind.data_file))] * 2
-    query = sql.SQL(
-        "WITH firsts AS (SELECT DISTINCT ON (email_key) email_key, row_no FROM {staging}"
-        " WHERE email_key IS NOT NULL ORDER BY email_key, row_no),"
-        " parts AS (SELECT email_key, row_no, split_part(email_key, '@', 2) AS domain,"
-        " split_part(split_part(email_key, '@', 1), '+', 1) AS local FROM firsts)"
-        " SELECT {columns} FROM parts"
-    ).format(staging=staging_identifier(job_id), columns=sql.SQL(", ").join(columns))
+        params[kind.code] = list(flag_list(kind.data_file))
+    query = sql.SQL("""
+        WITH firsts AS (
+            SELECT DISTINCT ON (email_key) email_key, row_no
+              FROM {staging}
+             WHERE email_key IS NOT NULL
+             ORDER BY email_key, row_no
+        ),
+        parts AS (
+            SELECT email_key, row_no,
+                   split_part(email_key, '@', 2) AS domain,
+                   split_part(split_part(email_key, '@', 1), '+', 1) AS local
+              FROM firsts
+        )
+        SELECT {columns} FROM parts
+    """).format(staging=staging_identifier(job_id), columns=sql.SQL(", ").join(columns))
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         row = cursor.fetchone()

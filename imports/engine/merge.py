@@ -55,49 +55,74 @@ def merge(
         # first and are merged once, in bulk, at the end (gin_flush below): about
         # half the cost of inserting each lead's trigrams into the tree.
         cursor.execute(
-            sql.SQL("SET LOCAL gin_pending_list_limit = {}").format(sql.Literal(GIN_PENDING))
+            sql.SQL("""
+                SET LOCAL gin_pending_list_limit = {limit}
+            """).format(limit=sql.Literal(GIN_PENDING))
         )
         # Freeze the plan's view of the data: one temp table of first rows and their outcome.
         phase("matching")
-        cursor.execute("DROP TABLE IF EXISTS _import_firsts")
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE IF EXISTS _import_firsts
+            """)
+        )
         if plan.update_existing:
-            changes = sql.SQL("CASE WHEN s.lead_id IS NOT NULL THEN {} END").format(
-                plan.changes_json()
-            )
-            updated = sql.SQL("d.changes <> '{{}}'::jsonb OR {}").format(plan.new_tag_link())
+            changes = sql.SQL("""
+                CASE WHEN s.lead_id IS NOT NULL THEN {changes} END
+            """).format(changes=plan.changes_json())
+            updated = sql.SQL("""
+                d.changes <> '{{}}'::jsonb OR {new_tag}
+            """).format(new_tag=plan.new_tag_link())
         else:
             changes, updated = sql.SQL("NULL::jsonb"), sql.SQL("false")
         cursor.execute(
-            sql.SQL(
-                "CREATE TEMP TABLE _import_firsts ON COMMIT DROP AS WITH {firsts}"
-                " SELECT s.*, d.changes, CASE WHEN s.lead_id IS NULL THEN 'created'"
-                " WHEN NOT {update} THEN 'skipped_existing'"
-                " WHEN {updated} THEN 'updated' ELSE 'unchanged' END AS outcome"
-                " FROM firsts s LEFT JOIN leads_lead l ON l.id = s.lead_id"
-                " CROSS JOIN LATERAL (SELECT {changes} AS changes) d"
-            ).format(
+            sql.SQL("""
+                CREATE TEMP TABLE _import_firsts ON COMMIT DROP AS
+                  WITH {firsts}
+                SELECT s.*, d.changes,
+                       CASE WHEN s.lead_id IS NULL THEN 'created'
+                            WHEN NOT {update} THEN 'skipped_existing'
+                            WHEN {updated} THEN 'updated'
+                            ELSE 'unchanged' END AS outcome
+                  FROM firsts s
+                  LEFT JOIN leads_lead l ON l.id = s.lead_id
+                 CROSS JOIN LATERAL (SELECT {changes} AS changes) d
+            """).format(
                 firsts=firsts,
                 update=sql.Literal(plan.update_existing),
                 updated=updated,
                 changes=changes,
             )
         )
-        cursor.execute("CREATE INDEX ON _import_firsts (email_key)")
-        cursor.execute("ANALYZE _import_firsts")
         cursor.execute(
-            "SELECT count(*) FILTER (WHERE outcome = 'created'),"
-            " count(*) FILTER (WHERE outcome = 'updated'),"
-            " count(*) FILTER (WHERE outcome = 'unchanged'),"
-            " count(*) FILTER (WHERE outcome = 'skipped_existing'), count(*)"
-            " FROM _import_firsts"
+            sql.SQL("""
+                CREATE INDEX ON _import_firsts (email_key)
+            """)
+        )
+        cursor.execute(
+            sql.SQL("""
+                ANALYZE _import_firsts
+            """)
+        )
+        cursor.execute(
+            sql.SQL("""
+                SELECT count(*) FILTER (WHERE outcome = 'created'),
+                       count(*) FILTER (WHERE outcome = 'updated'),
+                       count(*) FILTER (WHERE outcome = 'unchanged'),
+                       count(*) FILTER (WHERE outcome = 'skipped_existing'),
+                       count(*)
+                  FROM _import_firsts
+            """)
         )
         _, updated, unchanged, skipped, valid_firsts = cursor.fetchone()
         counts.update(updated=updated, unchanged=unchanged, skipped_existing=skipped)
         cursor.execute(
-            sql.SQL(
-                "SELECT count(*), count(*) FILTER (WHERE email_key IS NULL),"
-                " count(*) FILTER (WHERE warnings IS NOT NULL) FROM {}"
-            ).format(plan.staging)
+            sql.SQL("""
+                SELECT count(*),
+                       count(*) FILTER (WHERE email_key IS NULL),
+                       count(*) FILTER (WHERE warnings IS NOT NULL)
+                  FROM {staging}
+            """).format(staging=plan.staging)
         )
         rows, invalid, warnings = cursor.fetchone()
         counts.update(rows=rows, invalid=invalid, warnings=warnings)
@@ -106,12 +131,15 @@ def merge(
         phase("tags")
         _run(
             cursor,
-            sql.SQL(
-                "INSERT INTO leads_tag (name, created_at) SELECT DISTINCT ON (lower(n)) n, now()"
-                " FROM (SELECT unnest({names}) AS n FROM _import_firsts s"
-                " WHERE s.outcome IN ('created', 'updated')) t"
-                " ORDER BY lower(n), n ON CONFLICT ((lower(name))) DO NOTHING"
-            ).format(names=plan.tag_names()),
+            sql.SQL("""
+                INSERT INTO leads_tag (name, created_at)
+                SELECT DISTINCT ON (lower(n)) n, now()
+                  FROM (SELECT unnest({names}) AS n
+                          FROM _import_firsts s
+                         WHERE s.outcome IN ('created', 'updated')) t
+                 ORDER BY lower(n), n
+                    ON CONFLICT ((lower(name))) DO NOTHING
+            """).format(names=plan.tag_names()),
         )
 
         phase("updating")
@@ -122,20 +150,21 @@ def merge(
         counts["created"] = _insert_new(cursor, plan, actor_id, new_owner_id)
 
         phase("tagging")
+        # No DISTINCT: ON CONFLICT DO NOTHING also skips a pair this statement
+        # already inserted ("VIP" and "vip" in one row name the same tag).
         _run(
             cursor,
-            sql.SQL(
-                # No DISTINCT: ON CONFLICT DO NOTHING also skips a pair this statement
-                # already inserted ("VIP" and "vip" in one row name the same tag).
-                "INSERT INTO leads_leadtag (lead_id, tag_id, created_at, import_job_id)"
-                " SELECT l.id, t.id, now(), %s FROM _import_firsts s"
-                " JOIN leads_lead l ON l.email_key = s.email_key"
-                " CROSS JOIN LATERAL unnest({names}) n(name)"
-                " JOIN leads_tag t ON lower(t.name) = lower(n.name)"
-                " WHERE s.outcome IN ('created', 'updated')"
-                " ON CONFLICT (lead_id, tag_id) DO NOTHING"
-            ).format(names=plan.tag_names()),
-            [plan.job_id],
+            sql.SQL("""
+                INSERT INTO leads_leadtag (lead_id, tag_id, created_at, import_job_id)
+                SELECT l.id, t.id, now(), %(job_id)s
+                  FROM _import_firsts s
+                  JOIN leads_lead l ON l.email_key = s.email_key
+                 CROSS JOIN LATERAL unnest({names}) n(name)
+                  JOIN leads_tag t ON lower(t.name) = lower(n.name)
+                 WHERE s.outcome IN ('created', 'updated')
+                    ON CONFLICT (lead_id, tag_id) DO NOTHING
+            """).format(names=plan.tag_names()),
+            {"job_id": plan.job_id},
         )
 
         counts["list_added"] = 0
@@ -172,11 +201,19 @@ def merge(
             actor_id=actor_id,
         )
         cursor.execute(
-            "SELECT count(*) FROM _import_firsts s JOIN leads_lead l ON l.email_key = s.email_key"
-            " WHERE l.is_suppressed"
+            sql.SQL("""
+                SELECT count(*)
+                  FROM _import_firsts s
+                  JOIN leads_lead l ON l.email_key = s.email_key
+                 WHERE l.is_suppressed
+            """)
         )
         counts["suppressed"] = cursor.fetchone()[0]
-        cursor.execute("DROP TABLE _import_firsts")
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE _import_firsts
+            """)
+        )
         phase("indexing")
         gin_flush(cursor)
     return counts
@@ -189,22 +226,34 @@ def gin_flush(cursor) -> None:
     gets to it; flushed here, list pages stay as fast as before the import.
     """
     cursor.execute(
-        sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(GIN_FLUSH_MEMORY))
+        sql.SQL("""
+            SET LOCAL maintenance_work_mem = {memory}
+        """).format(memory=sql.Literal(GIN_FLUSH_MEMORY))
     )
     for index in GIN_INDEXES:
-        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+        cursor.execute(
+            sql.SQL("""
+                SELECT gin_clean_pending_list(%(index)s::regclass)
+            """),
+            {"index": index},
+        )
 
 
 def _update_existing(cursor, plan: Plan) -> None:
     """Record, then apply, the changes the matching step computed (``_import_firsts.changes``)."""
     cursor.execute(
-        "INSERT INTO imports_importchange (job_id, lead_id, fields)"
-        " SELECT %s, s.lead_id, s.changes FROM _import_firsts s"
-        " WHERE s.outcome = 'updated' AND s.changes <> '{}'::jsonb",
-        [plan.job_id],
+        sql.SQL("""
+            INSERT INTO imports_importchange (job_id, lead_id, fields)
+            SELECT %(job_id)s, s.lead_id, s.changes
+              FROM _import_firsts s
+             WHERE s.outcome = 'updated' AND s.changes <> '{}'::jsonb
+        """),
+        {"job_id": plan.job_id},
     )
     assignments = sql.SQL(", ").join(
-        sql.SQL("{f} = CASE WHEN s.changes ? {name} THEN {new} ELSE {lf} END").format(
+        sql.SQL("""
+            {f} = CASE WHEN s.changes ? {name} THEN {new} ELSE {lf} END
+        """).format(
             f=sql.Identifier(name),
             lf=sql.Identifier("l", name),
             name=sql.Literal(name),
@@ -214,11 +263,14 @@ def _update_existing(cursor, plan: Plan) -> None:
     )
     # Rows whose only news is a tag are not rewritten: their version stays.
     cursor.execute(
-        sql.SQL(
-            "UPDATE leads_lead l SET {assign}, version = l.version + 1, updated_at = now()"
-            " FROM _import_firsts s WHERE l.id = s.lead_id AND s.outcome = 'updated'"
-            " AND s.changes <> '{{}}'::jsonb"
-        ).format(assign=assignments)
+        sql.SQL("""
+            UPDATE leads_lead l
+               SET {assign}, version = l.version + 1, updated_at = now()
+              FROM _import_firsts s
+             WHERE l.id = s.lead_id
+               AND s.outcome = 'updated'
+               AND s.changes <> '{{}}'::jsonb
+        """).format(assign=assignments)
     )
 
 
@@ -226,20 +278,24 @@ def _insert_new(cursor, plan: Plan, actor_id: int | None, new_owner_id: int | No
     suppressing = sql.Literal(list(SUPPRESSING))
     return _run(
         cursor,
-        sql.SQL(
-            "INSERT INTO leads_lead ({columns})"
-            " SELECT s.email, s.email_key, {fields}, s.phone_e164,"
-            " CASE WHEN s.status = ANY({sup}) THEN s.status"
-            "  WHEN x.reason = ANY({sup}) THEN x.reason ELSE 'active' END,"
-            " (x.id IS NOT NULL OR COALESCE(s.status = ANY({sup}), false)),"
-            " COALESCE(s.owner_id, %s), 'import', %s, %s, s.custom_fields, now(), now(), 1"
-            " FROM _import_firsts s LEFT JOIN leads_suppression x ON x.email_key = s.email_key"
-            " WHERE s.outcome = 'created' ORDER BY s.email_key"
-            " ON CONFLICT (email_key) DO NOTHING"
-        ).format(
+        sql.SQL("""
+            INSERT INTO leads_lead ({columns})
+            SELECT s.email, s.email_key, {fields}, s.phone_e164,
+                   CASE WHEN s.status = ANY({sup}) THEN s.status
+                        WHEN x.reason = ANY({sup}) THEN x.reason
+                        ELSE 'active' END,
+                   (x.id IS NOT NULL OR COALESCE(s.status = ANY({sup}), false)),
+                   COALESCE(s.owner_id, %(new_owner_id)s), 'import', %(job_id)s, %(actor_id)s,
+                   s.custom_fields, now(), now(), 1
+              FROM _import_firsts s
+              LEFT JOIN leads_suppression x ON x.email_key = s.email_key
+             WHERE s.outcome = 'created'
+             ORDER BY s.email_key
+                ON CONFLICT (email_key) DO NOTHING
+        """).format(
             columns=sql.SQL(", ").join(map(sql.Identifier, INSERT_COLUMNS)),
             fields=sql.SQL(", ").join(sql.Identifier("s", f) for f in STANDARD_FIELDS),
             sup=suppressing,
         ),
-        [new_owner_id, plan.job_id, actor_id],
+        {"new_owner_id": new_owner_id, "job_id": plan.job_id, "actor_id": actor_id},
     )

@@ -35,19 +35,25 @@ WORK_MEM = "64MB"
 
 def tune_transaction(cursor) -> None:
     """Raise ``work_mem`` for the rest of the import's transaction (no effect outside one)."""
-    cursor.execute(sql.SQL("SET LOCAL work_mem = {}").format(sql.Literal(WORK_MEM)))
+    cursor.execute(
+        sql.SQL("""
+            SET LOCAL work_mem = {work_mem}
+        """).format(work_mem=sql.Literal(WORK_MEM))
+    )
 
 
 def recorded_value(changes: sql.Composable, name: str, *, new: bool) -> sql.Composable:
     """Column ``name``'s old (``new=False``) or new value in a ``{column: [old, new]}``
     record (``ImportChange.fields``), in the column's type: what the merge writes
     and what undo writes back."""
-    value = sql.SQL("{} -> {} -> {}").format(changes, sql.Literal(name), sql.Literal(int(new)))
+    value = sql.SQL("{changes} -> {name} -> {index}").format(
+        changes=changes, name=sql.Literal(name), index=sql.Literal(int(new))
+    )
     if name == "custom_fields":
         return value
     if name == "owner_id":
-        return sql.SQL("({} #>> '{{}}')::bigint").format(value)
-    return sql.SQL("({} #>> '{{}}')").format(value)
+        return sql.SQL("({value} #>> '{{}}')::bigint").format(value=value)
+    return sql.SQL("({value} #>> '{{}}')").format(value=value)
 
 
 def default_policy(name: str) -> str:
@@ -73,12 +79,15 @@ class Plan:
     # --- row sets ----------------------------------------------------------------------------
     def firsts_cte(self) -> sql.Composed:
         """``firsts``: the first valid row of each email in the file, with its lead id or NULL."""
-        return sql.SQL(
-            "firsts AS MATERIALIZED ("
-            " SELECT DISTINCT ON (s.email_key) s.*, l.id AS lead_id"
-            " FROM {staging} s LEFT JOIN {lead} l ON l.email_key = s.email_key"
-            " WHERE s.email_key IS NOT NULL ORDER BY s.email_key, s.row_no)"
-        ).format(staging=self.staging, lead=sql.Identifier(Lead._meta.db_table))
+        return sql.SQL("""
+            firsts AS MATERIALIZED (
+                SELECT DISTINCT ON (s.email_key) s.*, l.id AS lead_id
+                  FROM {staging} s
+                  LEFT JOIN {lead} l ON l.email_key = s.email_key
+                 WHERE s.email_key IS NOT NULL
+                 ORDER BY s.email_key, s.row_no
+            )
+        """).format(staging=self.staging, lead=sql.Identifier(Lead._meta.db_table))
 
     # --- per-field expressions ---------------------------------------------------------------
     def _text_change(self, name: str) -> tuple[sql.Composable, sql.Composable]:
@@ -115,11 +124,14 @@ class Plan:
             k[3:] for k, p in self.policies.items() if k.startswith("cf:") and p == OVERWRITE
         ]
         keep = [k[3:] for k, p in self.policies.items() if k.startswith("cf:") and p == KEEP]
-        return sql.SQL(
-            "(l.custom_fields || COALESCE((SELECT jsonb_object_agg(e.key, e.value)"
-            " FROM jsonb_each(s.custom_fields) e WHERE e.key = ANY({ow})"
-            " OR (NOT e.key = ANY({keep}) AND NOT l.custom_fields ? e.key)), '{{}}'::jsonb))"
-        ).format(ow=sql.Literal(overwrite), keep=sql.Literal(keep))
+        return sql.SQL("""
+            (l.custom_fields || COALESCE((
+                SELECT jsonb_object_agg(e.key, e.value)
+                  FROM jsonb_each(s.custom_fields) e
+                 WHERE e.key = ANY({ow})
+                    OR (NOT e.key = ANY({keep}) AND NOT l.custom_fields ? e.key)
+            ), '{{}}'::jsonb))
+        """).format(ow=sql.Literal(overwrite), keep=sql.Literal(keep))
 
     def changes(self) -> list[tuple[str, sql.Composable, sql.Composable, sql.Composable]]:
         """[(field, condition, new value, old value)] over ``s`` joined to ``l``."""
@@ -136,9 +148,9 @@ class Plan:
             (
                 "custom_fields",
                 # A row without custom values cannot change them: skip the jsonb_each.
-                sql.SQL(
-                    "(s.custom_fields <> '{{}}'::jsonb AND {n} IS DISTINCT FROM l.custom_fields)"
-                ).format(n=new),
+                sql.SQL("""
+                    (s.custom_fields <> '{{}}'::jsonb AND {n} IS DISTINCT FROM l.custom_fields)
+                """).format(n=new),
                 new,
                 sql.SQL("l.custom_fields"),
             )
@@ -166,13 +178,13 @@ class Plan:
         field's condition.
         """
         parts = sql.SQL(" || ").join(
-            sql.SQL(
-                "CASE WHEN {c} THEN jsonb_build_object({f}, jsonb_build_array({o},"
-                " {n})) ELSE '{{}}'::jsonb END"
-            ).format(c=cond, f=sql.Literal(name), o=old, n=self._staged_when_changed(name, new))
+            sql.SQL("""
+                CASE WHEN {c} THEN jsonb_build_object({f}, jsonb_build_array({o}, {n}))
+                     ELSE '{{}}'::jsonb END
+            """).format(c=cond, f=sql.Literal(name), o=old, n=self._staged_when_changed(name, new))
             for name, cond, new, old in self.recorded_changes()
         )
-        return sql.SQL("({})").format(parts)
+        return sql.SQL("({parts})").format(parts=parts)
 
     @staticmethod
     def _staged_when_changed(name: str, new: sql.Composable) -> sql.Composable:
@@ -194,12 +206,17 @@ class Plan:
     def new_tag_link(self) -> sql.Composable:
         """True when the row would add a tag the lead does not have yet."""
         # cardinality first: most rows bring no tag, and then the subquery is skipped.
-        return sql.SQL(
-            "(cardinality({names}) > 0 AND EXISTS (SELECT 1 FROM unnest({names}) n(name)"
-            " LEFT JOIN leads_tag t ON lower(t.name) = lower(n.name)"
-            " WHERE t.id IS NULL OR NOT EXISTS (SELECT 1 FROM leads_leadtag lt"
-            " WHERE lt.lead_id = l.id AND lt.tag_id = t.id)))"
-        ).format(names=self.tag_names())
+        return sql.SQL("""
+            (cardinality({names}) > 0 AND EXISTS (
+                SELECT 1
+                  FROM unnest({names}) n(name)
+                  LEFT JOIN leads_tag t ON lower(t.name) = lower(n.name)
+                 WHERE t.id IS NULL
+                    OR NOT EXISTS (
+                        SELECT 1 FROM leads_leadtag lt WHERE lt.lead_id = l.id AND lt.tag_id = t.id
+                    )
+            ))
+        """).format(names=self.tag_names())
 
     def would_update(self) -> sql.Composable:
         """A matched row changes its lead (fields or tags) under this plan."""

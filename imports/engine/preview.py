@@ -37,39 +37,48 @@ def preview_counts(
     if new_list:
         list_added = sql.SQL("count(*)")
     elif lead_list_id:
-        list_added = sql.SQL(
-            "count(*) FILTER (WHERE f.lead_id IS NULL OR NOT EXISTS (SELECT 1 FROM"
-            " lists_listmembership m WHERE m.lead_list_id = {list} AND m.lead_id = f.lead_id))"
-        ).format(list=sql.Literal(lead_list_id))
+        list_added = sql.SQL("""
+            count(*) FILTER (WHERE f.lead_id IS NULL OR NOT EXISTS (
+                SELECT 1
+                  FROM lists_listmembership m
+                 WHERE m.lead_list_id = {list} AND m.lead_id = f.lead_id
+            ))
+        """).format(list=sql.Literal(lead_list_id))
     # ``decided`` is MATERIALIZED so each row's outcome (the costly ``would`` test,
     # with its tag and custom-field subqueries) is computed once, not once per
     # count below; the staging-wide counts share one scan.
-    query = sql.SQL(
-        "WITH {firsts}, decided AS MATERIALIZED ("
-        " SELECT s.lead_id, s.email_key,"
-        "  CASE WHEN s.lead_id IS NULL THEN 'created'"
-        "   WHEN NOT {update} THEN 'skipped_existing'"
-        "   WHEN {would} THEN 'updated' ELSE 'unchanged' END AS outcome,"
-        "  (EXISTS (SELECT 1 FROM leads_suppression x WHERE x.email_key = s.email_key)"
-        "   OR COALESCE(l.is_suppressed, false)) AS suppressed"
-        " FROM firsts s LEFT JOIN leads_lead l ON l.id = s.lead_id),"
-        " totals AS (SELECT count(*) AS rows,"
-        "  count(*) FILTER (WHERE email_key IS NULL) AS invalid,"
-        "  count(*) FILTER (WHERE email_key IS NOT NULL) AS valid,"
-        "  count(*) FILTER (WHERE warnings IS NOT NULL) AS warnings FROM {staging})"
-        " SELECT"
-        "  (SELECT rows FROM totals),"
-        "  count(*) FILTER (WHERE outcome = 'created'),"
-        "  count(*) FILTER (WHERE outcome = 'updated'),"
-        "  count(*) FILTER (WHERE outcome = 'unchanged'),"
-        "  count(*) FILTER (WHERE outcome = 'skipped_existing'),"
-        "  (SELECT invalid FROM totals),"
-        "  (SELECT valid FROM totals) - count(*),"
-        "  count(*) FILTER (WHERE suppressed),"
-        "  (SELECT warnings FROM totals),"
-        "  {list_added}"
-        " FROM decided f"
-    ).format(
+    query = sql.SQL("""
+        WITH {firsts},
+        decided AS MATERIALIZED (
+            SELECT s.lead_id, s.email_key,
+                   CASE WHEN s.lead_id IS NULL THEN 'created'
+                        WHEN NOT {update} THEN 'skipped_existing'
+                        WHEN {would} THEN 'updated'
+                        ELSE 'unchanged' END AS outcome,
+                   (EXISTS (SELECT 1 FROM leads_suppression x WHERE x.email_key = s.email_key)
+                    OR COALESCE(l.is_suppressed, false)) AS suppressed
+              FROM firsts s
+              LEFT JOIN leads_lead l ON l.id = s.lead_id
+        ),
+        totals AS (
+            SELECT count(*) AS rows,
+                   count(*) FILTER (WHERE email_key IS NULL) AS invalid,
+                   count(*) FILTER (WHERE email_key IS NOT NULL) AS valid,
+                   count(*) FILTER (WHERE warnings IS NOT NULL) AS warnings
+              FROM {staging}
+        )
+        SELECT (SELECT rows FROM totals),
+               count(*) FILTER (WHERE outcome = 'created'),
+               count(*) FILTER (WHERE outcome = 'updated'),
+               count(*) FILTER (WHERE outcome = 'unchanged'),
+               count(*) FILTER (WHERE outcome = 'skipped_existing'),
+               (SELECT invalid FROM totals),
+               (SELECT valid FROM totals) - count(*),
+               count(*) FILTER (WHERE suppressed),
+               (SELECT warnings FROM totals),
+               {list_added}
+          FROM decided f
+    """).format(
         firsts=plan.firsts_cte(),
         update=sql.Literal(plan.update_existing),
         would=plan.would_update(),
@@ -86,47 +95,55 @@ def preview_counts(
 def warning_groups(plan: Plan) -> list[tuple[str, str, int]]:
     """(column, reason, rows) for every kind of warning, most frequent first."""
     return _fetch(
-        sql.SQL(
-            "SELECT w->>'column', regexp_replace(w->>'reason', '“[^”]*”', '…', 'g'), count(*)"
-            " FROM {staging} s, jsonb_array_elements(s.warnings) w"
-            " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2"
-        ).format(staging=plan.staging)
+        sql.SQL("""
+            SELECT w->>'column', regexp_replace(w->>'reason', '“[^”]*”', '…', 'g'), count(*)
+              FROM {staging} s, jsonb_array_elements(s.warnings) w
+             GROUP BY 1, 2
+             ORDER BY 3 DESC, 1, 2
+        """).format(staging=plan.staging)
     )
 
 
 def invalid_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple[int, str]]:
     """(row number, reason) of rejected rows, in file order."""
     return _fetch(
-        sql.SQL(
-            "SELECT row_no, error FROM {staging} WHERE email_key IS NULL"
-            " ORDER BY row_no OFFSET %s LIMIT %s"
-        ).format(staging=plan.staging),
-        [offset, limit],
+        sql.SQL("""
+            SELECT row_no, error
+              FROM {staging}
+             WHERE email_key IS NULL
+             ORDER BY row_no
+            OFFSET %(offset)s LIMIT %(limit)s
+        """).format(staging=plan.staging),
+        {"offset": offset, "limit": limit},
     )
 
 
 def warning_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:
     """(row number, column, value, reason) of every warning, in file order."""
     return _fetch(
-        sql.SQL(
-            "SELECT s.row_no, w->>'column', w->>'value', w->>'reason'"
-            " FROM {staging} s, jsonb_array_elements(s.warnings) w"
-            " ORDER BY s.row_no OFFSET %s LIMIT %s"
-        ).format(staging=plan.staging),
-        [offset, limit],
+        sql.SQL("""
+            SELECT s.row_no, w->>'column', w->>'value', w->>'reason'
+              FROM {staging} s, jsonb_array_elements(s.warnings) w
+             ORDER BY s.row_no
+            OFFSET %(offset)s LIMIT %(limit)s
+        """).format(staging=plan.staging),
+        {"offset": offset, "limit": limit},
     )
 
 
 def repeat_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple[int, str, int]]:
     """(row number, email, row it repeats) for later rows of an email already seen."""
     return _fetch(
-        sql.SQL(
-            "SELECT row_no, email, first_row FROM ("
-            " SELECT row_no, email, min(row_no) OVER (PARTITION BY email_key) AS first_row"
-            " FROM {staging} WHERE email_key IS NOT NULL) r"
-            " WHERE row_no <> first_row ORDER BY row_no OFFSET %s LIMIT %s"
-        ).format(staging=plan.staging),
-        [offset, limit],
+        sql.SQL("""
+            SELECT row_no, email, first_row
+              FROM (SELECT row_no, email, min(row_no) OVER (PARTITION BY email_key) AS first_row
+                      FROM {staging}
+                     WHERE email_key IS NOT NULL) r
+             WHERE row_no <> first_row
+             ORDER BY row_no
+            OFFSET %(offset)s LIMIT %(limit)s
+        """).format(staging=plan.staging),
+        {"offset": offset, "limit": limit},
     )
 
 
@@ -136,23 +153,27 @@ def update_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:
         return []
     changes = plan.changes()
     pairs = sql.SQL(", ").join(
-        sql.SQL(
-            "CASE WHEN {c} THEN jsonb_build_array({f}, to_jsonb({o}), to_jsonb({n})) END"
-        ).format(c=cond, f=sql.Literal(name), o=old, n=new)
+        sql.SQL("""
+            CASE WHEN {c} THEN jsonb_build_array({f}, to_jsonb({o}), to_jsonb({n})) END
+        """).format(c=cond, f=sql.Literal(name), o=old, n=new)
         for name, cond, new, old in changes
     )
     rows = _fetch(
-        sql.SQL(
-            "WITH {firsts} SELECT s.row_no, l.id, l.email, jsonb_build_array({pairs}),"
-            " {tags} FROM firsts s JOIN leads_lead l ON l.id = s.lead_id"
-            " WHERE {would} ORDER BY s.row_no OFFSET %s LIMIT %s"
-        ).format(
+        sql.SQL("""
+            WITH {firsts}
+            SELECT s.row_no, l.id, l.email, jsonb_build_array({pairs}), {tags}
+              FROM firsts s
+              JOIN leads_lead l ON l.id = s.lead_id
+             WHERE {would}
+             ORDER BY s.row_no
+            OFFSET %(offset)s LIMIT %(limit)s
+        """).format(
             firsts=plan.firsts_cte(),
             pairs=pairs,
             tags=plan.tag_names(),
             would=plan.would_update(),
         ),
-        [offset, limit],
+        {"offset": offset, "limit": limit},
     )
     # Django's psycopg setup returns jsonb as text: parse it before filtering the pairs.
     return [
@@ -168,12 +189,15 @@ def _json(value):
 def suppressed_rows(plan: Plan, *, offset: int = 0, limit: int = 50) -> list[tuple]:
     """(row number, email, reason) of valid first rows whose email stays suppressed."""
     return _fetch(
-        sql.SQL(
-            "WITH {firsts} SELECT s.row_no, s.email, COALESCE(x.reason, 'suppressed lead')"
-            " FROM firsts s LEFT JOIN leads_suppression x ON x.email_key = s.email_key"
-            " LEFT JOIN leads_lead l ON l.id = s.lead_id"
-            " WHERE x.id IS NOT NULL OR COALESCE(l.is_suppressed, false)"
-            " ORDER BY s.row_no OFFSET %s LIMIT %s"
-        ).format(firsts=plan.firsts_cte()),
-        [offset, limit],
+        sql.SQL("""
+            WITH {firsts}
+            SELECT s.row_no, s.email, COALESCE(x.reason, 'suppressed lead')
+              FROM firsts s
+              LEFT JOIN leads_suppression x ON x.email_key = s.email_key
+              LEFT JOIN leads_lead l ON l.id = s.lead_id
+             WHERE x.id IS NOT NULL OR COALESCE(l.is_suppressed, false)
+             ORDER BY s.row_no
+            OFFSET %(offset)s LIMIT %(limit)s
+        """).format(firsts=plan.firsts_cte()),
+        {"offset": offset, "limit": limit},
     )

@@ -68,9 +68,12 @@ def problems_write(job: ImportJob) -> str:
     path = problems_storage_path(job)
     if storage.exists(path):
         storage.delete(path)
-    query = sql.SQL(
-        "SELECT row_no, error, warnings, raw FROM {} WHERE raw IS NOT NULL ORDER BY row_no"
-    ).format(staging_identifier(job.pk))
+    query = sql.SQL("""
+        SELECT row_no, error, warnings, raw
+          FROM {staging}
+         WHERE raw IS NOT NULL
+         ORDER BY row_no
+    """).format(staging=staging_identifier(job.pk))
     written = 0
     with tempfile.TemporaryFile() as tmp:
         text = io.TextIOWrapper(tmp, encoding="utf-8-sig", newline="")
@@ -113,11 +116,14 @@ def invalid_rows_detail(job: ImportJob, *, offset: int = 0, limit: int = 50) -> 
     index = int(email["column"]) + 1  # PostgreSQL arrays are 1-based
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL(
-                "SELECT row_no, error, raw[%s] FROM {} WHERE email_key IS NULL"
-                " ORDER BY row_no OFFSET %s LIMIT %s"
-            ).format(staging_identifier(job.pk)),
-            [index, offset, limit],
+            sql.SQL("""
+                SELECT row_no, error, raw[%(index)s]
+                  FROM {staging}
+                 WHERE email_key IS NULL
+                 ORDER BY row_no
+                OFFSET %(offset)s LIMIT %(limit)s
+            """).format(staging=staging_identifier(job.pk)),
+            {"index": index, "offset": offset, "limit": limit},
         )
         rows = cursor.fetchall()
     prefix = f"{email['header']}: "

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from psycopg import sql
+
 from penguinleads.tenancy.side_connection import side_connection
 
 
@@ -27,11 +29,14 @@ class ProgressReporter:
         self._last = 0.0
         self._conn = side_connection()
         self._conn.execute(
-            "INSERT INTO imports_importprogress (job_id, phase, rows_done, rows_total, started_at,"
-            " heartbeat_at) VALUES (%s, 'starting', 0, 0, now(), now())"
-            " ON CONFLICT (job_id) DO UPDATE SET phase = 'starting', rows_done = 0,"
-            " started_at = now(), heartbeat_at = now()",
-            [job_id],
+            sql.SQL("""
+                INSERT INTO imports_importprogress
+                       (job_id, phase, rows_done, rows_total, started_at, heartbeat_at)
+                VALUES (%(job_id)s, 'starting', 0, 0, now(), now())
+                    ON CONFLICT (job_id) DO UPDATE
+                   SET phase = 'starting', rows_done = 0, started_at = now(), heartbeat_at = now()
+            """),
+            {"job_id": job_id},
         )
 
     def report(self, phase: str, done: int = 0, total: int = 0, *, force: bool = False) -> None:
@@ -40,14 +45,21 @@ class ProgressReporter:
             return
         self._last = now
         self._conn.execute(
-            "UPDATE imports_importprogress SET phase = %s, rows_done = %s, rows_total = %s,"
-            " heartbeat_at = now() WHERE job_id = %s",
-            [phase, done, total, self.job_id],
+            sql.SQL("""
+                UPDATE imports_importprogress
+                   SET phase = %(phase)s, rows_done = %(done)s, rows_total = %(total)s,
+                       heartbeat_at = now()
+                 WHERE job_id = %(job_id)s
+            """),
+            {"phase": phase, "done": done, "total": total, "job_id": self.job_id},
         )
 
     def cancel_requested(self) -> bool:
         row = self._conn.execute(
-            "SELECT cancel_requested FROM imports_importjob WHERE id = %s", [self.job_id]
+            sql.SQL("""
+                SELECT cancel_requested FROM imports_importjob WHERE id = %(job_id)s
+            """),
+            {"job_id": self.job_id},
         ).fetchone()
         return bool(row and row[0])
 

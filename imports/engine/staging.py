@@ -30,20 +30,37 @@ def staging_identifier(job_id: int) -> sql.Identifier:
 def staging_create(job_id: int) -> None:
     """(Re)create the empty staging table of ``job_id`` in the current schema."""
     table = staging_identifier(job_id)
-    ddl = sql.SQL("CREATE UNLOGGED TABLE {} ({})").format(
-        table, sql.SQL(", ").join(sql.SQL(f"{name} {kind}") for name, kind in COLUMNS)
+    columns = sql.SQL(", ").join(
+        sql.SQL("{name} {kind}").format(name=sql.Identifier(name), kind=sql.SQL(kind))
+        for name, kind in COLUMNS
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
-        cursor.execute(ddl)
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE IF EXISTS {table}
+            """).format(table=table)
+        )
+        cursor.execute(
+            sql.SQL("""
+                CREATE UNLOGGED TABLE {table} ({columns})
+            """).format(table=table, columns=columns)
+        )
 
 
 def staging_index(job_id: int) -> None:
     """Indexes for the preview and merge joins, built once after the COPY (cheaper than during)."""
     table = staging_identifier(job_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE INDEX ON {} (email_key, row_no)").format(table))
-        cursor.execute(sql.SQL("ANALYZE {}").format(table))
+        cursor.execute(
+            sql.SQL("""
+                CREATE INDEX ON {table} (email_key, row_no)
+            """).format(table=table)
+        )
+        cursor.execute(
+            sql.SQL("""
+                ANALYZE {table}
+            """).format(table=table)
+        )
 
 
 def staging_copy(job_id: int, blocks: Iterable[bytes]) -> None:
@@ -53,8 +70,11 @@ def staging_copy(job_id: int, blocks: Iterable[bytes]) -> None:
     the cleaning helpers, ``imports.engine.parallel``) costs a fraction of
     psycopg's per-value ``write_row`` adaptation.
     """
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        staging_identifier(job_id), sql.SQL(", ").join(map(sql.Identifier, COLUMN_NAMES))
+    statement = sql.SQL("""
+        COPY {table} ({columns}) FROM STDIN
+    """).format(
+        table=staging_identifier(job_id),
+        columns=sql.SQL(", ").join(map(sql.Identifier, COLUMN_NAMES)),
     )
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for block in blocks:
@@ -63,12 +83,21 @@ def staging_copy(job_id: int, blocks: Iterable[bytes]) -> None:
 
 def staging_drop(job_id: int) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(staging_identifier(job_id)))
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE IF EXISTS {table}
+            """).format(table=staging_identifier(job_id))
+        )
 
 
 def staging_exists(job_id: int) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f"import_staging_{int(job_id)}"])
+        cursor.execute(
+            sql.SQL("""
+                SELECT to_regclass(%(name)s) IS NOT NULL
+            """),
+            {"name": f"import_staging_{int(job_id)}"},
+        )
         return cursor.fetchone()[0]
 
 

@@ -39,8 +39,12 @@ def _restore_fields(cursor, job_id: int) -> tuple[int, int]:
     A lead deleted since keeps nothing to restore: its fields count as kept.
     """
     cursor.execute(
-        "SELECT DISTINCT jsonb_object_keys(fields) FROM imports_importchange WHERE job_id = %s",
-        [job_id],
+        sql.SQL("""
+            SELECT DISTINCT jsonb_object_keys(fields)
+              FROM imports_importchange
+             WHERE job_id = %(job_id)s
+        """),
+        {"job_id": job_id},
     )
     fields = sorted(row[0] for row in cursor.fetchall())
     if unexpected := set(fields) - {f.column for f in Lead._meta.concrete_fields}:
@@ -50,23 +54,29 @@ def _restore_fields(cursor, job_id: int) -> tuple[int, int]:
     changes = sql.SQL("c.fields")
     # still[field]: the lead still holds what the import wrote there.
     still = {
-        f: sql.SQL(
-            "(c.fields ? {k} AND to_jsonb({col}) IS NOT DISTINCT FROM c.fields -> {k} -> 1)"
-        ).format(k=sql.Literal(f), col=sql.Identifier("l", f))
+        f: sql.SQL("""
+            (c.fields ? {k} AND to_jsonb({col}) IS NOT DISTINCT FROM c.fields -> {k} -> 1)
+        """).format(k=sql.Literal(f), col=sql.Identifier("l", f))
         for f in fields
     }
-    restorable = sql.SQL(" + ").join(sql.SQL("{}::int").format(c) for c in still.values())
+    restorable = sql.SQL(" + ").join(
+        sql.SQL("{still}::int").format(still=c) for c in still.values()
+    )
     cursor.execute(
-        sql.SQL(
-            "SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(c.fields))), 0),"
-            " COALESCE(sum({restorable}), 0) FROM imports_importchange c"
-            " LEFT JOIN leads_lead l ON l.id = c.lead_id WHERE c.job_id = %s"
-        ).format(restorable=restorable),
-        [job_id],
+        sql.SQL("""
+            SELECT COALESCE(sum((SELECT count(*) FROM jsonb_object_keys(c.fields))), 0),
+                   COALESCE(sum({restorable}), 0)
+              FROM imports_importchange c
+              LEFT JOIN leads_lead l ON l.id = c.lead_id
+             WHERE c.job_id = %(job_id)s
+        """).format(restorable=restorable),
+        {"job_id": job_id},
     )
     recorded, restored = (int(n) for n in cursor.fetchone())
     assignments = sql.SQL(", ").join(
-        sql.SQL("{f} = CASE WHEN {still} THEN {old} ELSE {current} END").format(
+        sql.SQL("""
+            {f} = CASE WHEN {still} THEN {old} ELSE {current} END
+        """).format(
             f=sql.Identifier(f),
             still=still[f],
             old=recorded_value(changes, f, new=False),
@@ -75,11 +85,13 @@ def _restore_fields(cursor, job_id: int) -> tuple[int, int]:
         for f in fields
     )
     cursor.execute(
-        sql.SQL(
-            "UPDATE leads_lead l SET {assign}, version = l.version + 1, updated_at = now()"
-            " FROM imports_importchange c WHERE c.job_id = %s AND c.lead_id = l.id AND ({any})"
-        ).format(assign=assignments, any=sql.SQL(" OR ").join(still.values())),
-        [job_id],
+        sql.SQL("""
+            UPDATE leads_lead l
+               SET {assign}, version = l.version + 1, updated_at = now()
+              FROM imports_importchange c
+             WHERE c.job_id = %(job_id)s AND c.lead_id = l.id AND ({any})
+        """).format(assign=assignments, any=sql.SQL(" OR ").join(still.values())),
+        {"job_id": job_id},
     )
     return restored, recorded - restored
 
@@ -95,16 +107,34 @@ def undo_apply(job: ImportJob, *, phase: Callable[[str], None] = no_phase) -> di
         report["fields_restored"], report["fields_kept"] = _restore_fields(cursor, job.pk)
         phase("removing list memberships")
         cursor.execute(
-            "WITH gone AS (DELETE FROM lists_listmembership WHERE import_job_id = %s"
-            " RETURNING lead_list_id), per_list AS (SELECT lead_list_id, count(*) AS n"
-            " FROM gone GROUP BY lead_list_id), bumped AS (UPDATE lists_leadlist l"
-            " SET member_count = l.member_count - p.n, updated_at = now() FROM per_list p"
-            " WHERE l.id = p.lead_list_id RETURNING p.n) SELECT COALESCE(sum(n), 0) FROM bumped",
-            [job.pk],
+            sql.SQL("""
+                WITH gone AS (
+                    DELETE FROM lists_listmembership
+                     WHERE import_job_id = %(job_id)s
+                    RETURNING lead_list_id
+                ),
+                per_list AS (
+                    SELECT lead_list_id, count(*) AS n FROM gone GROUP BY lead_list_id
+                ),
+                bumped AS (
+                    UPDATE lists_leadlist l
+                       SET member_count = l.member_count - p.n, updated_at = now()
+                      FROM per_list p
+                     WHERE l.id = p.lead_list_id
+                    RETURNING p.n
+                )
+                SELECT COALESCE(sum(n), 0) FROM bumped
+            """),
+            {"job_id": job.pk},
         )
         report["memberships_removed"] = int(cursor.fetchone()[0])
         phase("removing tags")
-        cursor.execute("DELETE FROM leads_leadtag WHERE import_job_id = %s", [job.pk])
+        cursor.execute(
+            sql.SQL("""
+                DELETE FROM leads_leadtag WHERE import_job_id = %(job_id)s
+            """),
+            {"job_id": job.pk},
+        )
         report["tags_removed"] = cursor.rowcount
     created = Lead.objects.filter(import_job_id=job.pk)
     untouched = (
