@@ -24,7 +24,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 from psycopg import sql
 
-from imports.engine import parallel
+from imports.engine import parallel, staging
 from imports.engine.staging import staging_identifier
 from imports.models import ImportJob, ImportProgress
 from imports.services import (
@@ -149,7 +149,9 @@ def test_concurrent_previews_in_one_process_give_what_each_gives_alone(
     three_jobs, monkeypatch, helpers
 ):
     monkeypatch.setattr(parallel, "BATCH_ROWS", 100)
-    monkeypatch.setattr(parallel, "default_workers", lambda approx_rows: helpers)
+    # Where stage() looks it up: its own module imports the name.
+    asked = []
+    monkeypatch.setattr(staging, "default_workers", lambda rows: asked.append(rows) or helpers)
     alone = _previewed_alone(three_jobs)
 
     for _round in range(3):
@@ -166,6 +168,7 @@ def test_concurrent_previews_in_one_process_give_what_each_gives_alone(
         for schema, job_id in three_jobs:
             assert_same(_result(schema, job_id), alone[schema, job_id])
             _remap(schema, job_id)
+    assert len(asked) == 4 * len(three_jobs)  # every preview, alone and at once, as chosen
 
 
 def _worker(queues: str, *extra: str) -> subprocess.Popen:
