@@ -1,4 +1,4 @@
-"""How fast the file reader streams rows: prints figures, asserts nothing (DESIGN §8).
+"""How fast the file reader streams rows: prints figures, asserts nothing.
 
     .venv/bin/python bench/read_speed.py [--rows 1000000] [--xlsx-rows 100000]
 

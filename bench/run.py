@@ -1,4 +1,4 @@
-"""The benchmark of issue 7: ``make bench`` (``SIZE=100000 make bench`` for a smaller run).
+"""The benchmark: ``make bench`` (``SIZE=100000 make bench`` for a smaller run).
 
     .venv/bin/python bench/run.py [--size 1000000] [--keep]
 

@@ -1,7 +1,7 @@
 """The export field catalogue: which columns an export can hold, their headers and sources.
 
 Standard columns and their headers come from ``LeadResource`` (the one
-declaration, DESIGN §4): its field names are the export keys (``email``,
+declaration of importable and exportable fields): its field names are the export keys (``email``,
 ``tags``, ``created_at``…) and its ``column_name`` the header. Custom fields
 follow as ``cf:<key>``, headed by their label. Each field also says which
 ``values_list`` expression reads it (``source``): the Resource's attribute

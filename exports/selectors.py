@@ -118,7 +118,7 @@ def export_text_rows(queryset: QuerySet[Lead], fields: list[ExportField]) -> Ite
 
     PostgreSQL formats the standard columns (times, tag and list names) and
     streams the rows with COPY, past the ORM's per-value converters: a
-    million-row CSV export spends its time writing, not converting (issue 7).
+    million-row CSV export spends its time writing, not converting.
     Custom fields arrive as JSON and go through ``cell_text``. Equal, cell for
     cell, to ``cell_text`` over :func:`export_rows`
     (tests/exports/test_text_rows.py). Call inside a transaction, and read

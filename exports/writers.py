@@ -4,7 +4,7 @@ Each writer takes a binary stream, the chosen fields and an iterable of raw
 row tuples (``exports.selectors.export_rows``) and never holds more than one
 row (XLSX: the first ``WIDTH_SAMPLE_ROWS``, to size the columns) in memory.
 
-Formula neutralisation (DESIGN §7), CSV and XLSX only: a value whose first
+Formula neutralisation, CSV and XLSX only: a value whose first
 character after any leading apostrophes is ``=``, ``+``, ``-``, ``@``, tab or
 carriage return gets one more leading ``'``, decided on the text the file will
 hold: XLSX drops the control characters it cannot store first, CSV holds every

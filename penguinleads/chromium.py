@@ -2,7 +2,7 @@
 
 Order: ``$CHROMIUM_PATH``, then ``/usr/bin/chromium``. As root with apt-get
 available it installs Debian's ``chromium`` package; otherwise it stops with
-a one-line instruction (DESIGN §8).
+a one-line instruction.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ def test(pytest_args: list[str]) -> int:
     return _with_database(body)
 
 
-# What `bench` raises the embedded server to (issue 7). Reloaded at once, except
+# What `bench` raises the embedded server to. Reloaded at once, except
 # shared_buffers and wal_buffers, which wait for a restart (see bench()).
 BENCH_SETTINGS = {
     "shared_buffers": "1GB",
@@ -158,7 +158,7 @@ def _raise_settings() -> bool:
 
 
 def bench(args: list[str]) -> int:
-    """Migrate, then run bench/run.py (issue 7's benchmark) with ``args``.
+    """Migrate, then run bench/run.py with ``args``.
 
     On the embedded server, raise its settings first and restart it when this
     launcher started it (or BENCH_RESTART=1): a server someone else is using

@@ -38,7 +38,7 @@ ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"] + [
 
 # --- Applications ---------------------------------------------------------
 # django-tenants installs SHARED_APPS in the public schema and TENANT_APPS in
-# every workspace schema (DESIGN §3.2). Settled before the first migration.
+# every workspace schema. Settled before the first migration.
 SHARED_APPS = [
     "django_tenants",  # must come first: schema routing and commands
     "penguinleads.tenancy",  # Workspace/Domain/WorkspaceSettings are platform data
@@ -213,7 +213,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
-# Uploads and generated files: never served by URL (DESIGN §3.8).
+# Uploads and generated files: never served by URL.
 PRIVATE_ROOT = Path(os.environ.get("PRIVATE_ROOT", BASE_DIR / "var" / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,4 +1,4 @@
-"""The private file storage on local disk (DESIGN §3.8)."""
+"""The private file storage on local disk."""
 
 from __future__ import annotations
 

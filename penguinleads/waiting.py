@@ -1,4 +1,4 @@
-"""A person's write waits a moment for a bulk writer, then says why (issue 7).
+"""A person's write waits a moment for a bulk writer, then says why.
 
 An import holds the rows of the leads it updates, the list it fills and the
 workspace's link lock (migration leads/0003) until it commits, which at a

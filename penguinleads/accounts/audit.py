@@ -1,4 +1,4 @@
-"""The audit log's one write path (DESIGN §3.10)."""
+"""The audit log's one write path."""
 
 from __future__ import annotations
 

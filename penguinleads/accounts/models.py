@@ -161,7 +161,7 @@ class Notification(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Who did what, when, to how many (DESIGN §3.10). Written by ``audit_record``."""
+    """Who did what, when, to how many. Written by ``audit_record``."""
 
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -1,4 +1,4 @@
-"""The workspace's bulk-writer lock (DESIGN §7).
+"""The workspace's bulk-writer lock.
 
 Imports, undos and bulk actions of one workspace serialise on one
 transaction-scoped advisory lock: it is released at commit or rollback, and

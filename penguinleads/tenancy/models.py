@@ -1,4 +1,4 @@
-"""Workspaces: the customer companies, one PostgreSQL schema each (DESIGN §3)."""
+"""Workspaces: the customer companies, one PostgreSQL schema each."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class Domain(DomainMixin):
 
 
 class WorkspaceSettings(models.Model):
-    """Per-workspace preferences, edited by the Owner (DESIGN §3.5)."""
+    """Per-workspace preferences, edited by the Owner."""
 
     workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="settings")
     default_phone_region = models.CharField(

@@ -1,6 +1,6 @@
 """Roles are Django groups; ``ROLE_PERMISSIONS`` is the one table that maps them.
 
-Views check permissions, never role names (DESIGN §3.4). ``roles_sync()``
+Views check permissions, never role names. ``roles_sync()``
 applies the table to the current schema; it runs at provisioning and after
 every migration of every schema, so a permission added here reaches old
 workspaces with the next ``migrate_schemas``.

@@ -1,4 +1,4 @@
-"""Provisioning: the one way a workspace comes to exist (DESIGN §3.9)."""
+"""Provisioning: the one way a workspace comes to exist."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Long jobs (imports, exports) run in one transaction that commits only at the
 end; their progress and heartbeat must be visible before that, so they write
-them on this connection instead (DESIGN §7).
+them on this connection instead.
 """
 
 from __future__ import annotations

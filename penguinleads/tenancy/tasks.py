@@ -1,6 +1,6 @@
 """Background work that names its workspace, and the periodic per-workspace fan-out.
 
-Every task that touches workspace data is a *workspace task* (DESIGN §3.7):
+Every task that touches workspace data is a *workspace task*:
 its first argument is ``schema_name`` and its body runs inside
 ``schema_context(schema_name)``, never ``connection.set_tenant``. Define one
 with :func:`workspace_task`; defer it with the schema spelled out::

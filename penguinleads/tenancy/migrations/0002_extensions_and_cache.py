@@ -1,4 +1,4 @@
-"""Platform-wide database objects, created once in ``public`` (DESIGN §3.2).
+"""Platform-wide database objects, created once in ``public``.
 
 - ``pg_trgm`` (trigram search indexes) and ``btree_gist`` (exclusion
   constraints) live in public, which is on every workspace's search_path, so
