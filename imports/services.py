@@ -219,8 +219,9 @@ def import_job_configure(
 def import_job_preview(*, job_id: int) -> ImportJob:
     """Stage the whole file and compute the exact preview counts (mapped → previewed).
 
-    A file that cannot be read sends the job back to ``mapped`` with the
-    error, so the person can fix the options and try again.
+    A file that cannot be read, a cancel, or any other failure sends the job
+    back to ``mapped`` with the reason, so the person can fix the options and
+    try again.
     """
     if not _transition(job_id, from_=[S.MAPPED, S.PREVIEWED], to=S.PREVIEWING, error=""):
         raise TransitionRefused("This import is not ready for a preview.")
@@ -235,31 +236,22 @@ def import_job_preview(*, job_id: int) -> ImportJob:
             # Written now, while staging exists: the report offers it after the run.
             problems_path = problems_write(job) if counts["invalid"] or counts["warnings"] else ""
     except (FileReadError, ImportCancelled) as exc:
-        message = getattr(exc, "message", "") or str(exc) or "Preview cancelled."
-        _transition(
-            job_id, from_=[S.PREVIEWING], to=S.MAPPED, error=message, cancel_requested=False
-        )
-        job.refresh_from_db()
-        return job
+        failed = getattr(exc, "message", "") or str(exc) or "Preview cancelled."
     except Exception as exc:
-        # Back to mapped whatever broke, so the person can preview again; nothing was kept.
         logger.exception("Preview of import %s failed", job_id)
+        failed = f"The preview failed ({type(exc).__name__}: {exc}"[:1990] + "). Try again."
+    else:
+        failed = ""
         _transition(
             job_id,
             from_=[S.PREVIEWING],
-            to=S.MAPPED,
-            error=f"The preview failed ({type(exc).__name__}: {exc}"[:1990] + "). Try again.",
-            cancel_requested=False,
+            to=S.PREVIEWED,
+            preview_counts=counts,
+            problems_path=problems_path,
         )
-        job.refresh_from_db()
-        return job
-    _transition(
-        job_id,
-        from_=[S.PREVIEWING],
-        to=S.PREVIEWED,
-        preview_counts=counts,
-        problems_path=problems_path,
-    )
+    if failed:
+        # Back to mapped whatever broke, so the person can preview again; nothing was kept.
+        _transition(job_id, from_=[S.PREVIEWING], to=S.MAPPED, error=failed, cancel_requested=False)
     job.refresh_from_db()
     return job
 

@@ -236,3 +236,17 @@ def test_a_web_address_that_is_not_http_imports_blank_with_a_warning(workspace, 
     assert (bad.website, bad.linkedin_url) == ("", "")
     # A refused value is blank, and a blank cell never erases.
     assert Lead.objects.get(email_key="known@example.com").website == "https://known.example"
+
+
+def test_a_preview_that_fails_unexpectedly_goes_back_to_mapped_saying_why(
+    workspace, users, monkeypatch
+):
+    from imports import services
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the counting query broke")
+
+    monkeypatch.setattr(services, "preview_counts", broken)
+    job = import_job_preview(job_id=make_job(users, HEADER + "a@example.com,,,,,,\n").pk)
+    assert job.status == "mapped" and not job.cancel_requested
+    assert job.error == "The preview failed (RuntimeError: the counting query broke). Try again."
