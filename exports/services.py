@@ -36,6 +36,7 @@ from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from procrastinate.contrib.django import app
 from psycopg import sql
 
 from exports.fields import ExportField, export_fields_resolve
@@ -51,6 +52,10 @@ from penguinleads.accounts.models import Notification, User
 from penguinleads.accounts.notifications import notification_send
 from penguinleads.tenancy.selectors import workspace_settings_current
 from penguinleads.tenancy.side_connection import side_connection
+
+# Deferred by name: the task module imports this one.
+EXPORT_TASK = "exports.export_job_execute"
+EXPORTS_QUEUE = "exports"
 
 logger = logging.getLogger(__name__)
 
@@ -214,8 +219,6 @@ def export_start(
             content_type=CONTENT_TYPES[file_format],
             rows=rows,
         )
-    from exports.tasks import export_job_execute
-
     with transaction.atomic():
         job = ExportJob.objects.create(
             format=file_format,
@@ -230,7 +233,9 @@ def export_start(
             ),
             created_by=actor,
         )
-        export_job_execute.defer(schema_name=connection.schema_name, job_id=job.pk)
+        app.configure_task(EXPORT_TASK, queue=EXPORTS_QUEUE).defer(
+            schema_name=connection.schema_name, job_id=job.pk
+        )
     return job
 
 

@@ -9,6 +9,7 @@ stalled.
 from __future__ import annotations
 
 from django.db import connection
+from psycopg import sql
 
 # The first key of the two-key advisory lock space: "PenguinLeads bulk writer".
 BULK_LOCK_CLASS = 0x504C_424B  # "PLBK"
@@ -30,8 +31,10 @@ def workspace_bulk_lock_try(schema_name: str | None = None) -> bool:
 def _lock(function: str, schema_name: str | None) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {function}(%s, hashtext(%s))",
-            [BULK_LOCK_CLASS, schema_name or connection.schema_name],
+            sql.SQL("""SELECT {function}(%(lock_class)s, hashtext(%(schema)s))""").format(
+                function=sql.Identifier(function)
+            ),
+            {"lock_class": BULK_LOCK_CLASS, "schema": schema_name or connection.schema_name},
         )
         result = cursor.fetchone()[0]
     return True if result is None or result == "" else bool(result)
