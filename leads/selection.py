@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import QueryDict
 from psycopg import sql
@@ -101,6 +102,26 @@ def lead_ids_sql(queryset: QuerySet[Lead]) -> tuple[sql.Composable, tuple]:
         """).format(lead=sql.Identifier(Lead._meta.db_table))
         return query, ()
     return sql.SQL(query), params
+
+
+def lead_ids_freeze(queryset: QuerySet[Lead], table: str) -> int:
+    """Copy the ids of ``queryset`` into the temp table ``table`` (dropped at commit);
+    return how many. Later statements then see the leads selected now, whatever they
+    change. Call inside a transaction."""
+    ids, params = lead_ids_sql(queryset)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("""
+                DROP TABLE IF EXISTS {table}
+            """).format(table=sql.Identifier(table))
+        )
+        cursor.execute(
+            sql.SQL("""
+                CREATE TEMP TABLE {table} ON COMMIT DROP AS {ids}
+            """).format(table=sql.Identifier(table), ids=ids),
+            params,
+        )
+        return cursor.rowcount
 
 
 @dataclass

@@ -24,7 +24,7 @@ from procrastinate.contrib.django import app
 from psycopg import sql
 
 from leads.models import BulkAction, Lead, LeadTag, Tag
-from leads.selection import LeadSelection, Outcome, lead_ids_sql
+from leads.selection import LeadSelection, Outcome, lead_ids_freeze, lead_ids_sql
 from leads.services.leads import leads_delete_set_based
 from leads.services.suppressions import suppressions_add
 from lists.services import list_bulk_add, list_bulk_params, list_bulk_remove
@@ -220,21 +220,9 @@ def _freeze(queryset: QuerySet[Lead]) -> tuple[QuerySet[Lead], int]:
     is active" leads): every later statement must see the leads selected at
     the start, not re-run the filter.
     """
-    ids, params = lead_ids_sql(queryset)
+    total = lead_ids_freeze(queryset, FROZEN_IDS)
     ids_table = sql.Identifier(FROZEN_IDS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("""
-                DROP TABLE IF EXISTS {ids_table}
-            """).format(ids_table=ids_table)
-        )
-        cursor.execute(
-            sql.SQL("""
-                CREATE TEMP TABLE {ids_table} ON COMMIT DROP AS {ids}
-            """).format(ids_table=ids_table, ids=ids),
-            params,
-        )
-        total = cursor.rowcount
         cursor.execute(
             sql.SQL("""
                 ALTER TABLE {ids_table} ADD PRIMARY KEY (id)

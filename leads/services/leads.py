@@ -17,7 +17,7 @@ from psycopg import sql
 from leads import cleaning
 from leads.identity import InvalidEmail, email_key
 from leads.models import CustomField, Lead, Suppression, Tag
-from leads.selection import lead_ids_sql
+from leads.selection import lead_ids_freeze
 from leads.services.suppressions import suppression_add
 from leads.services.tags import lead_tags_change
 from lists.services import memberships_release_for_deleted_leads
@@ -278,20 +278,9 @@ def leads_delete_set_based(queryset: QuerySet[Lead]) -> int:
     included) is cleared or nulled, then the leads go. Suppressions are keyed
     by email, not lead, so they stay.
     """
-    ids, params = lead_ids_sql(queryset)
+    lead_ids_freeze(queryset, DELETED_IDS)
     ids_table = sql.Identifier(DELETED_IDS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("""
-                DROP TABLE IF EXISTS {ids_table}
-            """).format(ids_table=ids_table)
-        )
-        cursor.execute(
-            sql.SQL("""
-                CREATE TEMP TABLE {ids_table} ON COMMIT DROP AS {ids}
-            """).format(ids_table=ids_table, ids=ids),
-            params,
-        )
         memberships_release_for_deleted_leads(DELETED_IDS)
         for relation in Lead._meta.related_objects:
             if relation.many_to_many or not relation.field.concrete:
