@@ -13,10 +13,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from pathlib import Path
 
+from django.db import connection
 from django.db.models import Max
 from django_tenants.utils import schema_context
 
@@ -137,3 +139,19 @@ def snapshot(schema: str) -> dict[str, int]:
             "changes": ImportChange.objects.count(),
             "suppressions": Suppression.objects.count(),
         }
+
+
+def bulk_action_in_thread(schema: str, job_id: int) -> threading.Thread:
+    """Run bulk action ``job_id`` as a worker does, in a started thread with its own
+    connection (closed when it ends)."""
+    from leads.tasks import bulk_action_execute
+
+    def work():
+        try:
+            bulk_action_execute(schema_name=schema, job_id=job_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread

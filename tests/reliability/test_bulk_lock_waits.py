@@ -17,7 +17,6 @@ import time
 
 import psycopg
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django_tenants.utils import schema_context
@@ -37,6 +36,7 @@ from tests.factories import (
     LeadListFactory,
     TagFactory,
 )
+from tests.reliability.helpers import bulk_action_in_thread
 
 WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
 HOLD_SECONDS = 20  # the holder lets go after this, so a request that waits for it ends
@@ -128,7 +128,6 @@ def test_a_small_bulk_action_while_an_import_runs_is_queued_within_seconds_namin
 
 def test_a_worker_waits_for_the_holder_without_bound_then_runs_the_action(busy):
     workspace, client, schema, start_holding = busy
-    from leads.tasks import bulk_action_execute
 
     with schema_context(schema):
         leads = [LeadFactory() for _ in range(3)]
@@ -140,14 +139,7 @@ def test_a_worker_waits_for_the_holder_without_bound_then_runs_the_action(busy):
         )
     holder = start_holding()
 
-    def work():
-        try:
-            bulk_action_execute(schema_name=schema, job_id=action.pk)
-        finally:
-            connection.close()  # this thread's own connection
-
-    worker = threading.Thread(target=work)
-    worker.start()
+    worker = bulk_action_in_thread(schema, action.pk)
     worker.join(WAIT_SECONDS + 2)
     assert worker.is_alive(), "the worker gave up instead of waiting its turn"
     holder.close()

@@ -13,7 +13,6 @@ import threading
 import time
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +25,9 @@ from lists.models import LeadList, ListMembership
 from lists.services import list_add_leads
 from penguinleads.tenancy.side_connection import side_connection
 from penguinleads.waiting import EDIT_LOCK_WAIT
-from tests.factories import LeadFactory, LeadListFactory
+from tests.factories import BulkActionFactory, LeadFactory, LeadListFactory
 from tests.lists.helpers import messages_of
+from tests.reliability.helpers import bulk_action_in_thread
 
 pytestmark = pytest.mark.tier2
 WAIT_SECONDS = float(EDIT_LOCK_WAIT.rstrip("s"))
@@ -123,23 +123,15 @@ def test_list_member_pages_wait_briefly_for_an_import_filling_the_list_then_name
 
 def test_a_bulk_add_to_a_list_an_import_is_filling_waits_its_turn_then_adds(filling):
     schema, _, _, lead_list, member, outsider, release = filling
-    from leads.tasks import bulk_action_execute
 
     with schema_context(schema):
-        action = BulkAction.objects.create(
+        action = BulkActionFactory(
             action=BulkAction.Action.ADD_TO_LIST,
             params={"list": lead_list.pk},
             selection=LeadSelection(ids=(member.pk, outsider.pk)).to_json(),
         )
 
-    def work():
-        try:
-            bulk_action_execute(schema_name=schema, job_id=action.pk)
-        finally:
-            connection.close()  # this thread's own connection
-
-    worker = threading.Thread(target=work)
-    worker.start()
+    worker = bulk_action_in_thread(schema, action.pk)
     worker.join(WAIT_SECONDS + 2)
     assert worker.is_alive(), "the bulk action gave up instead of waiting its turn"
     release()
