@@ -3,6 +3,7 @@
  * - Pickers: Tom Select on every element marked data-tom-select, in the page and in every
  *   fragment htmx swaps in later (htmx.onLoad runs for both). The attribute's value is the kind:
  *     ""      a searchable <select> (time zones, owners, lists); a multiple one gets remove buttons;
+ *             in every multiple picker a choice clears the text typed to find it.
  *     "tags"  a tag picker: a multiple <select> of existing tags, or an <input> of comma-separated
  *             tag names, where Enter adds what was typed. With data-tom-create it offers to
  *             create the name typed, as data-tom-create's value + the name (the lead form's
@@ -20,10 +21,18 @@
     return !/[,;|]/.test(input) && input.trim().length > 0 && input.length <= 64;
   }
 
+  // After a choice in a picker of several values, what was typed to find it goes: Tom Select
+  // keeps it, and the next name typed would be glued onto it.
+  function clearTypedText() {
+    this.setTextboxValue("");
+    this.refreshOptions(false);
+  }
+
   function tagSettings(element) {
     var typed = element.tagName === "INPUT";
     var settings = {
       plugins: ["remove_button"],
+      onItemAdd: clearTypedText,
       persist: false,
       maxOptions: typed ? 200 : null,
       createFilter: isTagName,
@@ -58,6 +67,7 @@
       maxOptions: null, // time zones and owners are long lists: show them all
       allowEmptyOption: true,
       plugins: element.multiple ? ["remove_button"] : [],
+      onItemAdd: element.multiple ? clearTypedText : null,
     };
   }
 

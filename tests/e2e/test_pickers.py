@@ -61,6 +61,43 @@ def test_the_lead_form_tag_picker_finds_a_tag_and_creates_another(
     assert errors == []
 
 
+def test_choosing_a_tag_clears_what_was_typed(page: Page, web_server, throwaway_workspace):
+    """A tag typed after a choice is that tag, not the first search's text glued to it."""
+    from leads.models import Lead
+    from tests.factories import TagFactory
+
+    provisioned = throwaway_workspace()
+    workspace, owner = provisioned.workspace, provisioned.owner
+    with schema_context(workspace.schema_name):
+        TagFactory(name="VIP")
+        TagFactory(name="Hot")
+    errors = watch_errors(page)
+
+    page.goto(web_server.url(workspace, "/leads/new/"))
+    sign_in(page, owner.email, PASSWORD)
+    page.locator("#id_email").fill("ana@acme.example")
+    tags = page.locator("#id_tags + .ts-wrapper")
+    typed = tags.locator(".ts-control input")
+    tags.locator(".ts-control").click()
+    page.keyboard.type("VI")
+    options = tags.locator(".ts-dropdown .option")
+    expect(options.filter(has_not_text=re.compile("^VIP$"))).to_have_count(0)
+    options.filter(has_text=re.compile("^VIP$")).click()
+    expect(typed).to_have_value("")
+    expect(typed).to_be_focused()
+    page.keyboard.type("Ho")
+    expect(options.filter(has_not_text=re.compile("^Hot$"))).to_have_count(0)
+    page.keyboard.press("Enter")
+    expect(typed).to_have_value("")
+    page.get_by_role("button", name="Add lead").click()
+
+    expect(page.get_by_role("alert").filter(has_text="Lead ")).to_be_visible()
+    with schema_context(workspace.schema_name):
+        lead = Lead.objects.get(email_key="ana@acme.example")
+        assert sorted(lead.tags.values_list("name", flat=True)) == ["Hot", "VIP"]
+    assert errors == []
+
+
 def test_a_picker_htmx_swaps_in_is_enhanced_too(page: Page, web_server, throwaway_workspace):
     from tests.factories import LeadFactory, LeadListFactory
 
