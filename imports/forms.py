@@ -118,6 +118,7 @@ SPECIAL_FIELDS = [
 ]
 NEW_FIELD = "new_cf"
 IGNORE = "ignore"
+LABEL_MAX = CustomField._meta.get_field("label").max_length
 # Types a new field can take from a file. A select field needs its options
 # defined first (values outside them would import blank), so a column that
 # reads like one becomes a text field: it keeps every value.
@@ -192,8 +193,13 @@ class MappingForm(forms.Form):
                 label=column["header"], choices=groups, initial=column["initial"]
             )
             if may_create_fields:
+                # Checked in clean() only for a column that becomes a new field: a long
+                # header of an ignored column must not stop the step from a hidden box.
                 self.fields[f"label_{i}"] = forms.CharField(
-                    label="Field name", max_length=100, required=False, initial=column["header"]
+                    label="Field name",
+                    required=False,
+                    initial=column["header"][:LABEL_MAX].strip(),
+                    widget=forms.TextInput(attrs={"maxlength": LABEL_MAX}),
                 )
                 self.fields[f"type_{i}"] = forms.ChoiceField(
                     label="Type",
@@ -212,6 +218,14 @@ class MappingForm(forms.Form):
                 self[f"label_{i}"] if f"label_{i}" in self.fields else None,
                 self[f"type_{i}"] if f"type_{i}" in self.fields else None,
             )
+
+    def refused_columns(self) -> list[str]:
+        """Headers of the columns whose choice was refused (each says why beside it)."""
+        return [
+            c["header"]
+            for c in self.columns
+            if any(f"{name}_{c['column']}" in self.errors for name in ("target", "label", "type"))
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -243,9 +257,17 @@ class MappingForm(forms.Form):
         for i, target in targets.items():
             if target != NEW_FIELD:
                 continue
-            label = (cleaned.get(f"label_{i}") or "").strip()
+            # Spaces collapse as custom_field_create collapses them, so a clash is caught here.
+            label = " ".join((cleaned.get(f"label_{i}") or "").split())
+            cleaned[f"label_{i}"] = label
             if not label:
                 self.add_error(f"label_{i}", "Name the new field.")
+            elif len(label) > LABEL_MAX:
+                self.add_error(
+                    f"label_{i}",
+                    f"Field names are at most {LABEL_MAX} characters (this one has "
+                    f"{len(label)}): shorten it.",
+                )
             elif label.casefold() in existing:
                 self.add_error(
                     f"label_{i}",

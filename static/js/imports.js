@@ -3,7 +3,8 @@
  * - Upload ([data-upload-form]): drag and drop onto [data-dropzone], then an XMLHttpRequest
  *   post with an upload progress bar. The view answers JSON: {"redirect": url} or
  *   {"error": message}. Without this script the form posts normally.
- * - Mapping ([data-mapping-form]): the new-field name and type show only for "New custom field…".
+ * - Mapping ([data-mapping-form]): the new-field name and type show only for "New custom field…"
+ *   (or while they hold an error, so a refused step always shows why).
  * - Options ([data-options-form]): the per-field policy table shows only when existing leads are
  *   updated (the tags input is a picker like any other: static/js/app.js).
  * - Confirm and cancel forms disable their button once submitted (the server guards double
@@ -112,7 +113,8 @@
       if (!select || !extra) return;
       function sync() { extra.classList.toggle("d-none", select.value !== "new_cf"); }
       select.addEventListener("change", sync);
-      sync();
+      // A refused name or type stays in sight, whatever the column is set to.
+      if (!extra.querySelector(".invalid-feedback")) sync();
     });
   }
 

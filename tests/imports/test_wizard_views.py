@@ -294,6 +294,79 @@ def test_an_admin_maps_a_column_to_a_new_custom_field(workspace, client_for):
     assert job.mapping[1]["target"] == f"cf:{field.key}"
 
 
+LONG_HEADER = (
+    "How satisfied were you with the onboarding call, and what would you change about "
+    "the way we followed up afterwards?"
+)
+
+
+def as_the_browser_posts(page: str) -> dict:
+    """Every input and select of the mapping form with the value the page gives it."""
+    data = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page))
+    for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', options)
+        data[name] = chosen.group(1) if chosen else ""
+    data.pop("csrfmiddlewaretoken", None)
+    return {k: v.replace("&amp;", "&").replace("&#x27;", "'") for k, v in data.items()}
+
+
+def test_an_ignored_column_with_a_header_over_100_characters_does_not_stop_the_mapping(
+    workspace, client_for
+):
+    assert len(LONG_HEADER) > 100
+    client = client_for(ADMIN)  # may create fields: the page has a name box per column
+    upload(client, f'Email,"{LONG_HEADER}"\na@example.com,Very\nb@example.com,Not at all\n')
+    job = last_job()
+    page = client.get(reverse("imports:mapping", args=[job.pk])).content.decode()
+    data = as_the_browser_posts(page)
+    assert data["target_1"] == "ignore"
+    response = client.post(reverse("imports:mapping", args=[job.pk]), data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    job.refresh_from_db()
+    assert [m["target"] for m in job.mapping] == ["email", "ignore"]
+    assert not CustomField.objects.exists()
+
+
+def column_cell(page: str, column: int) -> str:
+    return re.search(rf'<tr data-column="{column}">(.*?)</tr>', page, re.S).group(1)
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        (LONG_HEADER, "at most 100 characters"),
+        ("", "Name the new field."),
+        ("Plan", "A custom field “Plan” exists already"),
+    ],
+)
+def test_a_refused_new_field_says_why_next_to_its_column(workspace, client_for, label, message):
+    CustomFieldFactory(key="plan", label="Plan", field_type="text")
+    client = client_for(ADMIN)
+    upload(client, f'Email,"{LONG_HEADER}"\na@example.com,Very\n')
+    job = last_job()
+    data = {"target_0": "email", "target_1": "new_cf", "label_1": label, "type_1": "text"}
+    response = client.post(reverse("imports:mapping", args=[job.pk]), data)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert message in column_cell(page, 1)
+    assert 'data-testid="mapping-refused"' in page  # the summary above the table
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.UPLOADED
+    assert CustomField.objects.count() == 1
+
+
+def test_a_new_field_from_a_long_header_is_offered_a_name_that_fits(workspace, client_for):
+    client = client_for(ADMIN)
+    upload(client, f'Email,"{LONG_HEADER}"\na@example.com,Very\n')
+    job = last_job()
+    page = client.get(reverse("imports:mapping", args=[job.pk])).content.decode()
+    data = as_the_browser_posts(page)
+    assert data["label_1"] == LONG_HEADER[:100].strip()
+    data["target_1"] = "new_cf"
+    assert client.post(reverse("imports:mapping", args=[job.pk]), data).status_code == 302
+    assert CustomField.objects.get().label == LONG_HEADER[:100].strip()
+
+
 def test_members_are_not_offered_new_custom_fields(workspace, client_for):
     client = client_for(MEMBER)
     upload(client, "Email,Seats\na@example.com,12\n")
