@@ -109,6 +109,29 @@ def split_multi(raw: str) -> list[str]:
     return [part.strip() for part in _SPLIT.split(raw or "") if part.strip()]
 
 
+# Google Contacts joins labels with " ::: " and names its own (not the person's) "* starred",
+# "* myContacts"; Mailchimp quotes each tag: "newsletter","customers".
+GOOGLE_LABEL_SEPARATOR = ":::"
+GOOGLE_SYSTEM_LABEL = "* "
+
+
+def split_tags(raw: str) -> list[str]:
+    """Tag names in one cell, as tools write them.
+
+    ``VIP; Webinar`` (any of , ; | separates, as in ``split_multi``); Google
+    Contacts' ``* starred ::: * myContacts ::: Clients`` (``:::`` separates
+    too, and Google's system labels, which start with ``* ``, are dropped);
+    Mailchimp's ``"newsletter","customers"`` (each name's quotes removed).
+    """
+    names = []
+    for part in split_multi((raw or "").replace(GOOGLE_LABEL_SEPARATOR, ",")):
+        if len(part) >= 2 and part[0] == part[-1] == '"':
+            part = part[1:-1].strip()
+        if part and not part.startswith(GOOGLE_SYSTEM_LABEL):
+            names.append(part)
+    return names
+
+
 def clean_number(raw: str) -> int | float:
     """Numbers with a decimal point or a decimal comma ("1,5"), thousands separators allowed."""
     text = str(raw).strip().replace("\u00a0", "").replace(" ", "")

@@ -87,10 +87,11 @@ class StatusWidget(widgets.CharWidget):
 
 
 class TagsWidget(widgets.Widget):
-    """Tags as one cell: ``VIP; Webinar`` (any of , ; | separates)."""
+    """Tags as one cell: ``VIP; Webinar`` (any of , ; | separates), and as Google
+    Contacts and Mailchimp write them (``cleaning.split_tags``)."""
 
     def clean(self, value, row=None, **kwargs) -> list[str]:
-        names = cleaning.split_multi("" if value is None else str(value))
+        names = cleaning.split_tags("" if value is None else str(value))
         too_long = [n for n in names if len(n) > 64]
         if too_long:
             raise ValueError(f"tag “{too_long[0][:20]}…” is longer than 64 characters.")

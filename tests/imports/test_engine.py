@@ -8,6 +8,7 @@ from imports.models import ImportChange, ImportJob
 from imports.services import import_job_confirm, import_job_preview, import_job_run
 from imports.undoing import import_job_undo
 from leads.models import Lead, LeadTag, Suppression
+from leads.resources import LeadResource
 from lists.models import LeadList
 from penguinleads.accounts.models import AuditEvent
 from tests.factories import CustomFieldFactory, LeadFactory, SuppressionFactory, TagFactory
@@ -127,6 +128,47 @@ def test_tags_append_and_the_list_gets_every_lead_of_the_file(workspace, users):
     assert set(known.tags.values_list("name", flat=True)) == {"Old", "vip", "Webinar"}
     lead_list = LeadList.objects.get(name="Webinar 2026")
     assert lead_list.member_count == 2 == job.counts["list_added"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "names"),
+    [
+        ("VIP; Webinar", ["VIP", "Webinar"]),
+        ("VIP, Webinar | Spring", ["VIP", "Webinar", "Spring"]),
+        # Google Contacts: " ::: " between labels; its own labels start with "* ".
+        ("* starred ::: * myContacts ::: Clients", ["Clients"]),
+        ("* myContacts ::: Klienci ::: Suppliers", ["Klienci", "Suppliers"]),
+        ("* myContacts", []),
+        # Mailchimp: each tag in double quotes, commas between.
+        ('"newsletter","customers"', ["newsletter", "customers"]),
+        ('"Webinar 2024"', ["Webinar 2024"]),
+        ('"newsletter", "customers"', ["newsletter", "customers"]),
+    ],
+)
+def test_tag_cells_split_as_the_tools_write_them(cell, names):
+    assert LeadResource.cleaners()["tags"](cell) == names
+
+
+def test_google_labels_and_mailchimp_tags_import_as_plain_tags(workspace, users):
+    google = "Name,E-mail 1 - Value,Labels\n" + (
+        "Ana López,ana@example.com,* starred ::: * myContacts ::: Clients\n"
+        "Jürgen Müller,jurgen@example.com,* myContacts\n"
+    )
+    job = make_job(
+        users, google, targets={"Name": "full_name", "E-mail 1 - Value": "email", "Labels": "tags"}
+    )
+    assert run(job).status == "completed"
+    mailchimp = 'Email Address,TAGS\nana@example.com,"""newsletter"",""customers"""\n'
+    job = make_job(users, mailchimp, targets={"Email Address": "email", "TAGS": "tags"})
+    assert run(job).status == "completed"
+    tags = {
+        lead.email_key: sorted(lead.tags.values_list("name", flat=True))
+        for lead in Lead.objects.all()
+    }
+    assert tags == {
+        "ana@example.com": ["Clients", "customers", "newsletter"],
+        "jurgen@example.com": [],
+    }
 
 
 def test_a_double_confirm_imports_once(workspace, users):

@@ -252,6 +252,19 @@ def test_prefixed_headers_map_like_their_bare_names(header, target):
     assert targets([header, "Email"], [row])[header] == target
 
 
+@pytest.mark.parametrize(
+    ("header", "cell"),
+    [
+        ("Labels", "* starred ::: * myContacts ::: Clients"),
+        ("Labels", "* myContacts"),
+        ("Group Membership", "* My Contacts ::: Friends"),
+        ("TAGS", '"newsletter","customers"'),
+    ],
+)
+def test_google_labels_and_mailchimp_tags_columns_are_tags(header, cell):
+    assert targets(["Email", header], [["ana@acme.es", cell]])[header] == "tags"
+
+
 def test_pipedrive_style_qualified_emails_and_phones_pick_work_first():
     got = targets(
         ["Person - Email - Home", "Person - Email - Work", "Person - Phone - Mobile",
