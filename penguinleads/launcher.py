@@ -15,6 +15,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 from penguinleads import embedded_db
@@ -87,8 +88,10 @@ def _wait(procs: list[subprocess.Popen]) -> int:
                 p.kill()
 
 
-def deploy_check_env() -> dict[str, str]:
-    """The environment of ``check --deploy``: production switches, a random real-looking key.
+def deploy_check_env(static_root: str) -> dict[str, str]:
+    """The environment of ``check --deploy``: production switches, a random real-looking key,
+    and ``static_root`` for the collected static files (production refuses to start
+    without them: run ``collectstatic`` with this environment first).
 
     Shared by ``make test`` and tests/security/test_web_security.py so both
     check the same production settings.
@@ -101,27 +104,31 @@ def deploy_check_env() -> dict[str, str]:
         "DJANGO_SECURE": "1",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "BASE_DOMAIN": "penguinleads.example",
+        "STATIC_ROOT": static_root,
     }
 
 
 def test(pytest_args: list[str]) -> int:
-    """Lint, Django checks (development, then production's deploy check), migrations, suite."""
+    """Lint, Django checks (development, then production's deploy check over static files
+    collected as a deploy does), migrations, suite."""
 
     def body() -> int:
-        deploy = deploy_check_env()
-        steps = [
-            ([PYTHON, "-m", "ruff", "check", "."], None),
-            ([PYTHON, "-m", "ruff", "format", "--check", "."], None),
-            ([*MANAGE, "check", "--fail-level", "WARNING"], None),
-            ([*MANAGE, "check", "--deploy", "--fail-level", "WARNING"], deploy),
-            ([*MANAGE, "makemigrations", "--check", "--dry-run"], None),
-            ([PYTHON, "-m", "pytest", *pytest_args], None),
-        ]
-        for step, env in steps:
-            print("+", " ".join(step[1:] if step[0] == PYTHON else step), flush=True)
-            code = subprocess.run(step, cwd=embedded_db.REPO_ROOT, env=env).returncode
-            if code:
-                return code
+        with tempfile.TemporaryDirectory(prefix="penguinleads-static-") as static_root:
+            deploy = deploy_check_env(static_root)
+            steps = [
+                ([PYTHON, "-m", "ruff", "check", "."], None),
+                ([PYTHON, "-m", "ruff", "format", "--check", "."], None),
+                ([*MANAGE, "check", "--fail-level", "WARNING"], None),
+                ([*MANAGE, "collectstatic", "--noinput", "-v", "0"], deploy),
+                ([*MANAGE, "check", "--deploy", "--fail-level", "WARNING"], deploy),
+                ([*MANAGE, "makemigrations", "--check", "--dry-run"], None),
+                ([PYTHON, "-m", "pytest", *pytest_args], None),
+            ]
+            for step, env in steps:
+                print("+", " ".join(step[1:] if step[0] == PYTHON else step), flush=True)
+                code = subprocess.run(step, cwd=embedded_db.REPO_ROOT, env=env).returncode
+                if code:
+                    return code
         return 0
 
     return _with_database(body)

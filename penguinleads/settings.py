@@ -209,7 +209,7 @@ USE_TZ = True
 
 # --- Files ----------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
@@ -221,16 +221,21 @@ STORAGES = {
         "BACKEND": "penguinleads.storage.PrivateFileSystemStorage",
         "OPTIONS": {"location": PRIVATE_ROOT},
     },
+    # Production (DJANGO_SECURE) serves the hashed, compressed copies that
+    # `collectstatic` wrote to STATIC_ROOT, cached for good by browsers; a system
+    # check refuses to start without them (penguinleads.E002). Development serves
+    # the files themselves from the finders, so `runserver` needs no collectstatic
+    # and an edited file shows at the next request.
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if SECURE
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
-WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = not SECURE
+WHITENOISE_AUTOREFRESH = not SECURE
 
 # --- Email ----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

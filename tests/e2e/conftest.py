@@ -77,10 +77,10 @@ def web_server(django_db_setup, django_db_blocker):
     database unblock below end with the browser tests instead of leaking
     into the tier-1 tests that run after them.
 
-    Static files: tests run with DEBUG off, where settings pick WhiteNoise's
-    manifest storage, and ``{% static %}`` fails without a collectstatic run.
-    So the server session switches the ``staticfiles`` storage to the plain
-    one (unhashed URLs) and wraps the app in Django's StaticFilesHandler,
+    Static files: the server session pins the plain ``staticfiles`` storage
+    (unhashed URLs, as development settings have it, even when the
+    environment asks for production's manifest storage, which needs a
+    collectstatic run) and wraps the app in Django's StaticFilesHandler,
     which serves ``/static/`` from the finders (``static/`` and app
     directories) before the request reaches the middleware. No collectstatic,
     no WhiteNoise settings to juggle, and edits to static files show at once.

@@ -113,11 +113,14 @@ def test_a_post_with_its_csrf_token_is_accepted(workspace):
     assert response.status_code == 302
 
 
-def test_the_deploy_check_is_clean_with_production_settings():
+def test_the_deploy_check_is_clean_with_production_settings(tmp_path):
+    env = launcher.deploy_check_env(str(tmp_path))
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]
+    subprocess.run(collect, cwd=REPO, env=env, check=True, timeout=300)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=REPO,
-        env=launcher.deploy_check_env(),
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
