@@ -30,8 +30,9 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEV_SECRET_KEY
 
 # Each workspace is <slug>.<BASE_DOMAIN>; the bare domain is the public site.
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost")
-# The port links in emails carry when the site is not on 80/443 (development: 8000).
-SITE_PORT = os.environ.get("SITE_PORT", "")
+# The port that links built outside a request (emails, commands) carry: none in
+# production (DJANGO_SECURE, 443); in development the one runserver and `make run` use.
+SITE_PORT = os.environ.get("SITE_PORT", "" if env_bool("DJANGO_SECURE", False) else "8000")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", "127.0.0.1"] + [
     h for h in os.environ.get("DJANGO_EXTRA_HOSTS", "").split(",") if h
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
@@ -27,18 +26,12 @@ URL_MAX = Notification._meta.get_field("url").max_length
 def workspace_absolute_url(path: str) -> str:
     """``path`` as an absolute URL on the current workspace's host, for emails.
 
-    Outside a request there is no host to copy, so it is built from the
-    workspace's slug and ``BASE_DOMAIN``: ``https`` when ``DJANGO_SECURE`` is
-    on, and ``settings.SITE_PORT`` (if set, e.g. ``8000`` in development)
-    after the host. An absolute ``path`` is returned unchanged.
+    Outside a request there is no host to copy: see ``Workspace.site_url``.
+    An absolute ``path`` is returned unchanged.
     """
     if path.startswith(("http://", "https://")):
         return path
-    workspace = Workspace.objects.get(schema_name=connection.schema_name)
-    scheme = "https" if settings.SECURE else "http"
-    port = str(getattr(settings, "SITE_PORT", "") or "")
-    netloc = f"{workspace.host}:{port}" if port else workspace.host
-    return f"{scheme}://{netloc}/{path.lstrip('/')}"
+    return Workspace.objects.get(schema_name=connection.schema_name).site_url(path)
 
 
 @transaction.atomic

@@ -76,6 +76,15 @@ class Workspace(TenantMixin):
     def host(self) -> str:
         return f"{self.slug}.{settings.BASE_DOMAIN}" if not self.is_public else settings.BASE_DOMAIN
 
+    def site_url(self, path: str = "/") -> str:
+        """``path`` as an absolute URL on this workspace's host, where no request gives one
+        (emails, commands): ``https`` when ``DJANGO_SECURE`` is on, and ``SITE_PORT``
+        (``8000`` in development) after the host when set."""
+        scheme = "https" if settings.SECURE else "http"
+        port = str(settings.SITE_PORT or "")
+        netloc = f"{self.host}:{port}" if port else self.host
+        return f"{scheme}://{netloc}/{path.lstrip('/')}"
+
     def clean(self) -> None:
         if self.slug and not self.is_public and not re.fullmatch(SLUG_PATTERN, self.slug):
             raise ValidationError({"slug": "Invalid workspace address."})

@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import override_settings
 from django_tenants.utils import schema_context, schema_exists
 
 from penguinleads.accounts.models import AuditEvent, User
@@ -110,6 +111,29 @@ def test_create_workspace_command_prints_generated_password(throwaway_workspace,
     out = capsys.readouterr().out
     ws = Workspace.objects.get(slug="cmd-ws")
     try:
-        assert "Password: " in out and "http://cmd-ws.localhost/" in out
+        assert "Password: " in out
+        # Development: the port runserver and `make run` listen on.
+        assert "at http://cmd-ws.localhost:8000/\n" in out
     finally:
         ws.delete(force_drop=True)
+
+
+def test_development_defaults_put_the_dev_servers_port_in_urls_built_outside_a_request():
+    from penguinleads import settings as default_settings
+
+    assert not default_settings.SECURE and default_settings.SITE_PORT == "8000"
+
+
+@pytest.mark.parametrize(
+    ("secure", "port", "url"),
+    [
+        (False, "8000", "http://acme.localhost:8000/leads/"),
+        (False, "", "http://acme.localhost/leads/"),
+        (True, "", "https://acme.localhost/leads/"),
+    ],
+)
+def test_a_workspace_url_outside_a_request_carries_the_scheme_and_port_of_the_site(
+    secure, port, url
+):
+    with override_settings(SECURE=secure, SITE_PORT=port):
+        assert Workspace(slug="acme", schema_name="acme").site_url("/leads/") == url

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             )
             raise CommandError(messages) from None
         ws = result.workspace
-        self.stdout.write(f"Created workspace {ws.slug} ({ws.name}) at http://{ws.host}/")
+        self.stdout.write(f"Created workspace {ws.slug} ({ws.name}) at {ws.site_url()}")
         self.stdout.write(f"Owner: {result.owner.email}")
         if result.generated_password:
             self.stdout.write(f"Password: {result.generated_password}")
