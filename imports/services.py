@@ -27,7 +27,7 @@ from imports.engine.problems import problems_write
 from imports.engine.progress import ImportCancelled, ProgressReporter
 from imports.engine.staging import stage, staging_drop, staging_exists
 from imports.models import ImportJob
-from imports.reading import FileReadError, ReadOptions, sniff
+from imports.reading import FileProfile, FileReadError, ReadOptions, sniff
 from imports.saved_mappings import saved_mapping_remember
 from imports.selectors import (
     IMPORT_TASK,
@@ -71,6 +71,23 @@ def _transition(job_id: int, *, from_: Iterable[str], to: str, **fields) -> bool
 
 
 # --- 1. upload ---------------------------------------------------------------------------------
+def _with_data_rows(profile: FileProfile) -> FileProfile:
+    """``profile``, or ``FileReadError`` when its table has a header and no data row below it.
+
+    The sample rows are the first data rows the reader found, reading on to
+    the end of the file when there are fewer: none means there is none at all.
+    """
+    if profile.sample_rows:
+        return profile
+    where = "The file" if profile.file_format == "csv" else f"The sheet “{profile.sheet}”"
+    raise FileReadError(
+        f"{where} has no rows of leads below its header (row {profile.header_row}): there is "
+        "nothing to import. Add the leads below the column names, or export the file again "
+        "with its rows.",
+        row=profile.header_row,
+    )
+
+
 def import_job_create(
     *,
     actor: User | None,
@@ -83,7 +100,8 @@ def import_job_create(
     """Store the upload privately and read its profile.
 
     Raises ``FileReadError`` (nothing kept) when the file is over the size
-    limit — checked from ``size`` before a byte is stored — or unreadable.
+    limit — checked from ``size`` before a byte is stored — unreadable, or
+    has no data row below its header.
     """
     limits = workspace_limits()
     if size > limits.max_bytes:
@@ -93,12 +111,14 @@ def import_job_create(
     storage = storages["private"]
     try:
         job.file_path = storage.save(f"{connection.schema_name}/imports/{job.pk}/{name}", stream)
-        profile = sniff(
-            job_file_opener(job),
-            name=name,
-            size=size,
-            options=options or ReadOptions(),
-            limits=limits,
+        profile = _with_data_rows(
+            sniff(
+                job_file_opener(job),
+                name=name,
+                size=size,
+                options=options or ReadOptions(),
+                limits=limits,
+            )
         )
     except FileReadError:
         if job.file_path:
@@ -114,12 +134,14 @@ def import_job_reread(*, job: ImportJob, options: ReadOptions) -> ImportJob:
     """Read the file again with the person's encoding, delimiter, header row or sheet."""
     if job.status not in (S.UPLOADED, S.MAPPED, S.PREVIEWED):
         raise TransitionRefused("This import can no longer be changed.")
-    profile = sniff(
-        job_file_opener(job),
-        name=job.file_name,
-        size=job.file_size,
-        options=options,
-        limits=workspace_limits(),
+    profile = _with_data_rows(
+        sniff(
+            job_file_opener(job),
+            name=job.file_name,
+            size=job.file_size,
+            options=options,
+            limits=workspace_limits(),
+        )
     )
     _transition(job.pk, from_=[job.status], to=S.UPLOADED)
     ImportJob.objects.filter(pk=job.pk).update(profile=profile_json(profile), mapping=[])

@@ -204,6 +204,59 @@ def test_a_bad_file_shows_the_reader_message_and_keeps_nothing(
     assert not [p for p in private_storage.rglob("*") if p.is_file()]
 
 
+def xlsx_bytes(*rows: list[str], sheet: str = "Leads") -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = sheet
+    for row in rows:
+        book.active.append(row)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("contacts.csv", "Email,First name,Last name\r\n"),
+        ("contacts.csv", "Email,First name,Last name\n,,\n\n"),
+        ("contacts.xlsx", xlsx_bytes(["Email", "First name", "Last name"])),
+    ],
+)
+def test_a_file_with_a_header_and_no_data_rows_is_refused_at_upload(
+    workspace, client_for, private_storage, name, content
+):
+    response = upload(client_for(MEMBER), content, name=name)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "no rows of leads below its header (row 1)" in page
+    assert not ImportJob.objects.exists()
+    assert not [p for p in private_storage.rglob("*") if p.is_file()]
+
+
+def test_the_upload_script_hears_that_a_file_has_no_data_rows(workspace, client_for):
+    response = client_for(MEMBER).post(
+        reverse("imports:upload"),
+        {"file": SimpleUploadedFile("contacts.csv", b"Email,Name\n")},
+        HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+    )
+    assert response.status_code == 400
+    assert "no rows of leads below its header (row 1)" in response.json()["error"]
+
+
+def test_reading_again_with_the_last_row_as_header_is_refused(workspace, client_for):
+    client = client_for(MEMBER)
+    upload(client, "Email,Name\na@example.com,Ann\n")
+    job = last_job()
+    response = client.post(reverse("imports:reread", args=[job.pk]), {"header_row": 2}, follow=True)
+    assert "no rows of leads below its header (row 2)" in response.content.decode()
+    job.refresh_from_db()
+    assert (job.profile["header_row"], job.status) == (1, ImportJob.Status.UPLOADED)
+
+
 def test_an_upload_without_a_file_asks_for_one(workspace, client_for):
     response = client_for(MEMBER).post(reverse("imports:upload"), {})
     assert "Choose a file to upload." in response.content.decode()
