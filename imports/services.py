@@ -24,7 +24,7 @@ from imports.engine.merge import merge
 from imports.engine.plan import POLICIES, UPDATABLE, plan_for
 from imports.engine.preview import preview_counts
 from imports.engine.problems import problems_write
-from imports.engine.progress import ImportCancelled, ProgressReporter
+from imports.engine.progress import ImportCancelled, ProgressReporter, progress_reset
 from imports.engine.staging import stage, staging_drop, staging_exists
 from imports.models import ImportJob
 from imports.reading import FileProfile, FileReadError, ReadOptions, sniff
@@ -295,11 +295,13 @@ def import_job_confirm(*, job: ImportJob, actor: User | None, defer: bool = True
 
     The job is deferred in the same transaction as the transition, with a
     queueing lock on the job: however many clicks, one run. ``defer=False``
-    is for the command, which runs the job in its own process.
+    is for the command, which runs the job in its own process. The preview's
+    progress is forgotten: the run page shows the run's own, from nothing.
     """
     with transaction.atomic():
         if not _transition(job.pk, from_=[S.PREVIEWED], to=S.QUEUED):
             return False
+        progress_reset(job.pk)
         if not defer:
             return True
         _defer_run(job)
@@ -311,13 +313,15 @@ def import_job_retry(*, job: ImportJob, actor: User | None) -> bool:
 
     A failed import committed nothing, so running it again is safe; the run
     re-reads the file when its staging table is gone. False when the job is
-    not failed (a double click) or its file has expired.
+    not failed (a double click) or its file has expired. The failed run's
+    progress is forgotten, as at confirm.
     """
     if not job.file_path:
         return False
     with transaction.atomic():
         if not _transition(job.pk, from_=[S.FAILED], to=S.QUEUED, error="", finished_at=None):
             return False
+        progress_reset(job.pk)
         _defer_run(job)
     return True
 

@@ -15,6 +15,22 @@ from psycopg import sql
 from penguinleads.tenancy.side_connection import side_connection
 
 
+def progress_reset(job_id: int) -> None:
+    """Forget what ``job_id``'s preview or last run reported: its next run starts from nothing.
+
+    On a connection of its own, committed at once, as every progress write:
+    deleted inside the caller's transaction, the row would stay locked until
+    that commits, and a run reporting on its own connection would wait for it.
+    """
+    with side_connection() as conn:
+        conn.execute(
+            sql.SQL("""
+                DELETE FROM imports_importprogress WHERE job_id = %(job_id)s
+            """),
+            {"job_id": job_id},
+        )
+
+
 class ImportCancelled(Exception):
     """The person cancelled: the transaction rolls back, nothing is committed."""
 

@@ -121,15 +121,18 @@ class ProgressView:
 def progress_view(job: ImportJob, progress: ImportProgress | None) -> ProgressView:
     """Rows done, percent and an ETA (elapsed time scaled by what is left) from the progress row.
 
-    An undo counts the leads it goes through and names its phase (until a
-    worker starts it, the row still tells the import's own run); its phases
+    Until a worker starts the job, "Waiting for a worker". An undo counts the
+    leads it goes through and names its phase (until a worker starts it, the
+    row still tells the import's own run); its phases
     are a handful of statements of unknown length, so it shows no ETA.
     """
     undoing = job.status == S.UNDOING
     total = job.preview_counts.get("rows") or job.profile.get("approx_rows") or 0
     if undoing:
         total = undo_lead_count(job)
-    if progress is None or job.status not in POLLED or undo_waiting_for_a_worker(job):
+    # A queued job has no progress of its own yet: a row still there tells its preview.
+    waiting = job.status == S.QUEUED or undo_waiting_for_a_worker(job)
+    if progress is None or job.status not in POLLED or waiting:
         return ProgressView("Waiting for a worker", 0, total, 0, None, None)
     shares = UNDO_PHASE_SHARE if undoing else PHASE_SHARE
     labels = UNDO_PHASE_LABELS if undoing else PHASE_LABELS

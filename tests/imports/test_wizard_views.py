@@ -701,6 +701,49 @@ def test_the_progress_partial_shows_rows_percent_and_eta(workspace, client_for, 
     assert re.search(r"About \d+ min \d+ s left|About \d+ s left", body)
 
 
+def shown_progress(client, job) -> tuple[str, str]:
+    """(percent, ETA) the progress partial shows for ``job`` ("" when it shows no ETA)."""
+    body = client.get(
+        reverse("imports:progress", args=[job.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    percent = re.search(r'data-testid="progress-percent">([^<]*)<', body).group(1)
+    eta = re.search(r'data-testid="progress-eta">([^<]*)<', body)
+    return percent, eta.group(1) if eta else ""
+
+
+def test_right_after_confirming_the_progress_shows_the_new_run_not_the_preview(
+    workspace, client_for, job
+):
+    from imports.models import ImportProgress
+
+    # The preview left its own progress behind: counting, 92 %.
+    assert ImportProgress.objects.get(job_id=job.pk).phase == "counting"
+    client = client_for(MEMBER)
+    client.post(reverse("imports:confirm", args=[job.pk]))
+    assert shown_progress(client, job) == ("0%", "")
+    run_page = client.get(job.get_absolute_url()).content.decode()
+    assert 'data-testid="progress-percent">0%<' in run_page
+    assert not ImportProgress.objects.filter(job_id=job.pk).exists()
+    job = import_job_run(job_id=job.pk)  # the worker reports its own run from the start
+    assert job.status == ImportJob.Status.COMPLETED
+    assert ImportProgress.objects.get(job_id=job.pk).phase == "done"
+
+
+def test_a_retried_import_does_not_show_the_failed_runs_progress(workspace, client_for, job):
+    from imports.engine.progress import ProgressReporter
+    from imports.models import ImportProgress
+
+    with ProgressReporter(job.pk) as progress:  # the failed run got as far as creating leads
+        progress.report("creating", force=True)
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", error="Killed.")
+    client = client_for(MEMBER)
+    client.post(reverse("imports:retry", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.QUEUED
+    assert shown_progress(client, job) == ("0%", "")
+    assert not ImportProgress.objects.filter(job_id=job.pk).exists()
+
+
 def test_cancel_before_the_run_keeps_nothing(workspace, client_for, job):
     client = client_for(MEMBER)
     client.post(reverse("imports:confirm", args=[job.pk]))
