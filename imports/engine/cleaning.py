@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from imports.engine.rows import STANDARD_FIELDS
-from imports.mapping import person_key, split_full_name
+from imports.mapping import owner_for, owner_keys, split_full_name
 from imports.reading import unquote_formula as _unquote_formula
 from leads import cleaning
 from leads.identity import InvalidEmail, email_key
@@ -35,18 +35,9 @@ class MappedColumn:
 
 
 def owners_lookup() -> dict[str, int]:
-    """Email and name keys (``imports.mapping.person_key``) → user id, as the mapping page
-    matched them; ambiguous names are left out (those rows warn)."""
-    lookup: dict[str, int] = {}
-    seen_names: dict[str, int] = {}
-    users = User.objects.filter(is_active=True).values_list("id", "email", "full_name")
-    for user_id, email, name in users:
-        lookup[email.casefold()] = user_id
-        key = person_key(name)
-        if key:
-            seen_names[key] = -1 if key in seen_names else user_id
-    lookup.update({k: v for k, v in seen_names.items() if v != -1 and k not in lookup})
-    return lookup
+    """The workspace's active people as ``imports.mapping.owner_keys``: what owner cells
+    are resolved against, as the mapping page matched them (ambiguous names warn)."""
+    return owner_keys(User.objects.filter(is_active=True).only("id", "email", "full_name"))
 
 
 class RowCleaner:
@@ -66,7 +57,7 @@ class RowCleaner:
         if self.email_column is None:
             raise ValueError("Map one column to Email: it identifies each lead.")
         self.region = region
-        self.owners = owners  # lower-cased email or name → user id
+        self.owner_for = lru_cache(maxsize=8192)(partial(owner_for, keys=owners))
         self.fields_by_key = {f.key: f for f in custom_fields}
         self.day_first = bool(day_first)
         resource_cleaners = LeadResource.cleaners()
@@ -128,9 +119,7 @@ class RowCleaner:
                 elif target == "tags":
                     tags.extend(self.clean_tags(value))
                 elif target == "owner":
-                    owner_id = self.owners.get(value.casefold()) or self.owners.get(
-                        person_key(value)
-                    )
+                    owner_id = self.owner_for(value)
                     if owner_id is None:
                         raise ValueError(
                             f"“{value}” is not a person in this workspace; "

@@ -38,6 +38,8 @@ from imports.mapping.base import (  # noqa: F401
 )
 from imports.mapping.people import (  # noqa: F401
     match_owner,
+    owner_for,
+    owner_keys,
     person_key,
     split_full_name,
 )

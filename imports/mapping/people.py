@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from imports.mapping import synonyms as data
 from imports.mapping.base import OwnerLike, _fold
@@ -18,29 +18,65 @@ def person_key(text: str) -> str:
     return " ".join(_fold(text).split())
 
 
+def owner_keys(owners: Iterable[OwnerLike]) -> dict[str, int]:
+    """Email and name keys → owner id: what :func:`owner_for` looks an owner cell up in.
+
+    Emails case-folded, full names as :func:`person_key`; a name several
+    people share is left out (a cell naming it gets no owner).
+    """
+    names: dict[str, int | None] = {}
+    emails: dict[str, int] = {}
+    for owner in owners:
+        if owner.email:
+            emails[owner.email.strip().casefold()] = owner.id
+        key = person_key(owner.full_name or "")
+        if key:
+            names[key] = None if key in names else owner.id
+    return {**{k: v for k, v in names.items() if v is not None}, **emails}
+
+
+def _name_keys(text: str) -> list[str]:
+    """The name keys a cell may mean: as written, and "López, Ana" read as Ana López."""
+    keys = [person_key(text)]
+    if "," in text:
+        last, _, first = text.partition(",")
+        keys.append(person_key(f"{first} {last}"))
+    return keys
+
+
+def owner_for(value: str, keys: dict[str, int]) -> int | None:
+    """The owner ``value`` names, by email or full name (see :func:`owner_keys`), or None.
+
+    The one rule for owner cells: the engine resolves each row with it, and
+    the mapping page proposes an owner column only when it resolves some of
+    the sample values. Case, accents and extra spaces do not matter;
+    "Last, First" is read as "First Last".
+    """
+    text = " ".join((value or "").split())
+    if not text:
+        return None
+    found = keys.get(text.casefold())
+    if found is None and "@" not in text:
+        found = next((keys[k] for k in _name_keys(text) if k in keys), None)
+    return found
+
+
 def match_owner(value: str, owners: Sequence[OwnerLike]) -> tuple[int | None, str | None]:
     """(owner id, None) when ``value`` is one person's email or full name; else (None, warning).
 
-    Emails compare case-insensitively, names also ignoring accents and extra
-    spaces ("ana  LOPEZ" is Ana López; "López, Ana" too). A blank value is
-    (None, None). The warning says why the row gets no owner (unknown, or
-    ambiguous: several people share the name).
+    Resolved by :func:`owner_for`. A blank value is (None, None). The warning
+    says why the row gets no owner (unknown, or ambiguous: several people
+    share the name).
     """
     text = " ".join((value or "").split())
     if not text:
         return None, None
-    hits = [
-        o for o in owners if "@" in text and (o.email or "").strip().casefold() == text.casefold()
-    ]
-    if not hits:
-        keys = {person_key(text)}
-        if "," in text:
-            last, _, first = text.partition(",")
-            keys.add(person_key(f"{first} {last}"))
-        hits = [o for o in owners if o.full_name and person_key(o.full_name) in keys]
-    if len(hits) == 1:
-        return hits[0].id, None
-    if hits:
+    owner_id = owner_for(text, owner_keys(owners))
+    if owner_id is not None:
+        return owner_id, None
+    keys = _name_keys(text)
+    hits = [o for o in owners if o.full_name and person_key(o.full_name) in keys]
+    if len(hits) > 1:
         emails = ", ".join(sorted(o.email for o in hits))
         return None, (
             f"“{text}” matches {len(hits)} people ({emails}); the lead gets no owner from this "

@@ -20,7 +20,7 @@ from imports.mapping.base import (
     normalise_header,
 )
 from imports.mapping.headers import _EMAIL_FAMILY, _header_candidates, _target_label
-from imports.mapping.people import _bare, match_owner
+from imports.mapping.people import _bare, match_owner, owner_for, owner_keys
 from imports.mapping.values import (
     _EMAIL,
     _LINKEDIN_PERSON,
@@ -68,6 +68,18 @@ def _contradicts(target: str, values: list[str]) -> bool:
     if target in ("owner", IGNORE) or target.startswith(("cf:", "new_cf:")):
         return False
     return _share(values, _is_email) >= 0.8 or _share(values, _LINKEDIN_PERSON.search) >= 0.8
+
+
+NOBODY_HERE = (
+    "values don't match anyone in this workspace (owners are matched by email or full name): "
+    "left unmapped"
+)
+
+
+def _names_people(values: list[str], owners: Sequence[OwnerLike]) -> bool:
+    """Some of ``values`` are people here, as the engine resolves owner cells."""
+    keys = owner_keys(owners)
+    return any(owner_for(value, keys) is not None for value in values)
 
 
 def _status_candidate(values: list[str], status_header: bool) -> _Candidate | None:
@@ -152,6 +164,10 @@ def _read_column(
     for candidate in header:
         if _contradicts(candidate.target, values):
             column.vetoed.append(candidate.target)
+        elif candidate.target == "owner" and not _names_people(values, owners):
+            # Mapped, every row would warn and no lead would get an owner.
+            column.vetoed.append("owner")
+            found.append(_Candidate(IGNORE, 0.9, NOBODY_HERE))
         else:
             found.append(candidate)
     salutations = _share(values, lambda v: _bare(v) in data.SALUTATIONS)

@@ -171,6 +171,25 @@ def test_google_labels_and_mailchimp_tags_import_as_plain_tags(workspace, users)
     }
 
 
+def test_owner_cells_resolve_by_email_name_or_last_name_first(workspace, users):
+    admin, member = users["Admin"], users["Member"]
+    text = "Email,Owner\n" + (
+        f"a@example.com,{admin.email.upper()}\n"
+        f"b@example.com,{member.full_name.lower()}\n"
+        'c@example.com,"Admin, Alpha Corp"\n'  # Last, First
+        "d@example.com,Nobody Here\n"
+    )
+    job = run(make_job(users, text, targets={"Email": "email", "Owner": "owner"}))
+    owners = dict(Lead.objects.values_list("email_key", "owner_id"))
+    assert owners == {
+        "a@example.com": admin.pk,
+        "b@example.com": member.pk,
+        "c@example.com": admin.pk,
+        "d@example.com": None,
+    }
+    assert job.counts["warnings"] == 1
+
+
 def test_a_double_confirm_imports_once(workspace, users):
     from procrastinate.contrib.django.models import ProcrastinateJob
 

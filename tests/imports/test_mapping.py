@@ -365,6 +365,72 @@ def test_owner_columns_holding_names_match_people_and_warn_about_the_rest():
     ]
 
 
+OWNER_COLUMNS = {
+    "hubspot": "Contact owner",
+    "salesforce_report": "Contact Owner",
+    "apollo": "Contact Owner",
+    "pipedrive": "Person - Owner",
+    "zoho": "Contact Owner",
+    "close": "custom.Lead Owner",
+}
+
+
+@pytest.mark.parametrize(("tool", "header"), sorted(OWNER_COLUMNS.items()))
+def test_an_owner_column_naming_nobody_here_is_left_unmapped_with_a_hint(tool, header):
+    headers, rows = read_fixture(tool)
+    strangers = [Owner(7, "pat.smith@penguin.example", "Pat Smith")]
+    for owners in (strangers, []):
+        got = {p.header: p for p in propose(headers, rows, owners=owners)}
+        assert got[header].target == "ignore"
+        assert got[header].reason.startswith("values don't match anyone in this workspace")
+        assert got[header].alternatives[0] == "owner"  # still one click away
+        assert got[header].warnings == []  # not one warning per value
+    assert targets(headers, rows)[header] == "owner"  # Marie Curie and José García work here
+
+
+def test_one_owner_here_in_the_sample_is_enough_to_map_the_column():
+    got = by_header(
+        ["Email", "Contact owner"],
+        [["a@acme.es", "Pierre"], ["b@beta.de", "Paul"], ["c@gamma.pt", "Curie, Marie"]],
+    )
+    assert got["Contact owner"].target == "owner"
+    assert "1 of 3 distinct sample values are people here" in got["Contact owner"].reason
+
+
+def test_a_remembered_owner_column_stays_owner_whoever_its_values_name():
+    remembered = {normalise_header("Contact owner"): "owner"}
+    got = targets(["Email", "Contact owner"], [["a@acme.es", "Pierre"]], remembered=remembered)
+    assert got["Contact owner"] == "owner"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("jose.garcia@penguin.example", 2),
+        (" JOSE.GARCIA@Penguin.Example ", 2),
+        ("José García", 2),
+        ("jose  garcia", 2),
+        ("GARCÍA, JOSÉ", 2),
+        ("Marie Curie", 1),
+        ("Pierre Inconnu", None),
+        ("", None),
+    ],
+)
+def test_the_engine_resolves_an_owner_cell_as_the_mapping_matches_it(value, expected):
+    from imports.mapping import owner_for, owner_keys
+
+    assert owner_for(value, owner_keys(OWNERS)) == expected
+    assert match_owner(value, OWNERS)[0] == expected
+
+
+def test_a_name_two_people_share_resolves_to_nobody_but_their_emails_do():
+    from imports.mapping import owner_for, owner_keys
+
+    keys = owner_keys([*OWNERS, Owner(3, "marie.curie2@penguin.example", "Marie Curie")])
+    assert owner_for("Marie Curie", keys) is None
+    assert owner_for("marie.curie2@penguin.example", keys) == 3
+
+
 def test_empty_columns_are_ignored():
     got = by_header(["Email", "Fax", "Mobile Phone"], [["a@acme.es", "", ""], ["b@b.de", "", ""]])
     assert got["Fax"].target == "ignore"

@@ -308,7 +308,18 @@ def test_the_mapping_page_proposes_targets_with_confidence_and_samples(workspace
     assert '<option value="email" selected>' in page
     assert '<option value="full_name" selected>' in page
     assert "High" in page and "Ana López" in page
-    assert "“Nobody Here” is not a person in this workspace" in page
+    # Nobody here is called that: the owner column waits for the person's choice.
+    owner = column_cell(page, 2)
+    assert '<option value="ignore" selected>' in owner
+    assert "Values don&#x27;t match anyone in this workspace" in owner
+    assert "is not a person in this workspace" not in page
+
+
+def test_an_owner_column_naming_people_here_is_proposed_as_the_owner(workspace, client_for, users):
+    client = client_for(MEMBER)
+    upload(client, f"E-mail,Contact owner\nana@acme.example,{users[ADMIN].full_name}\n")
+    page = client.get(reverse("imports:mapping", args=[last_job().pk])).content.decode()
+    assert '<option value="owner" selected>' in column_cell(page, 1)
 
 
 @pytest.mark.parametrize(
