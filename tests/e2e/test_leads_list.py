@@ -54,13 +54,20 @@ def seed(schema_name: str) -> dict:
 def pick(page: Page, select_id: str, option: str) -> None:
     """Choose ``option`` in the Tom Select picker that enhances ``<select id=select_id>``."""
     wrapper = page.locator(f"#{select_id} + .ts-wrapper")
+    typed = wrapper.locator(".ts-control input")
     wrapper.locator(".ts-control").click()
-    page.keyboard.type(option)
+    expect(typed).to_be_focused()
+    typed.press_sequentially(option)
+    expect(typed).to_have_value(option)
     # Tom Select filters a moment after the last key (refreshThrottle): a click before
     # that lets the late refresh reopen the dropdown over the rest of the page.
+    name = re.compile(f"^{re.escape(option)}$")
     options = wrapper.locator(".ts-dropdown .option")
-    expect(options.filter(has_not_text=re.compile(f"^{option}$"))).to_have_count(0)
-    options.filter(has_text=re.compile(f"^{option}$")).click()
+    expect(options.filter(has_not_text=name)).to_have_count(0)
+    options.filter(has_text=name).click()
+    expect(page.locator(f"#{select_id} option:checked").filter(has_text=name)).to_have_count(1)
+    if not page.locator(f"#{select_id}").evaluate("select => select.multiple"):
+        expect(wrapper.locator(".ts-dropdown")).to_be_hidden()  # not over the buttons below
 
 
 def test_search_filter_by_tag_select_all_matching_and_add_a_tag(
