@@ -72,7 +72,13 @@ class ImportJob(models.Model):
         help_text="Owner of the leads this import creates.",
     )
     day_first = models.BooleanField(null=True, blank=True, help_text="Dates read as D/M/Y.")
+    # Keys of the custom fields this job's mapping step created for the file.
+    fields_created = models.JSONField(default=list, blank=True)
     preview_counts = models.JSONField(default=dict, blank=True)
+    # [[name, leads], …]: tags the import will create and how many leads get each, most
+    # leads first (the first imports.engine.preview.NEW_TAGS_LISTED; the count is in
+    # preview_counts["tags_created"]).
+    preview_tags = models.JSONField(default=list, blank=True)
     counts = models.JSONField(default=dict, blank=True, help_text="Final counts.")
     drift = models.JSONField(default=dict, blank=True, help_text="Final minus preview.")
     problems_path = models.CharField(max_length=500, blank=True)

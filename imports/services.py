@@ -22,7 +22,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from imports.engine.merge import merge
 from imports.engine.plan import POLICIES, UPDATABLE, plan_for
-from imports.engine.preview import preview_counts
+from imports.engine.preview import new_tags, preview_counts
 from imports.engine.problems import problems_write
 from imports.engine.progress import ImportCancelled, ProgressReporter, progress_reset
 from imports.engine.staging import stage, staging_drop, staging_exists
@@ -160,7 +160,8 @@ def import_job_map(
     """Confirm the mapping ``[{column, header, target}]``; create the new custom fields asked for.
 
     ``new_fields`` maps a column index to (label, type) for "new custom field"
-    targets. Exactly one column must be Email.
+    targets; the job keeps their keys (``fields_created``) for its preview.
+    Exactly one column must be Email.
     """
     headers = job.profile["headers"]
     targets = [m["target"] for m in mapping]
@@ -169,9 +170,11 @@ def import_job_map(
     for m in mapping:
         if not 0 <= int(m["column"]) < len(headers):
             raise ValidationError(f"Column {m['column']} is not in the file.")
+    created = list(job.fields_created)
     with transaction.atomic():
         for column, (label, field_type) in (new_fields or {}).items():
             field = custom_field_create(actor=actor, label=label, field_type=field_type)
+            created.append(field.key)
             for m in mapping:
                 if int(m["column"]) == column:
                     m["target"] = f"cf:{field.key}"
@@ -180,7 +183,11 @@ def import_job_map(
             if m["target"].startswith("cf:") and m["target"][3:] not in known:
                 raise ValidationError(f"There is no custom field “{m['target'][3:]}”.")
         if not _transition(
-            job.pk, from_=[S.UPLOADED, S.MAPPED, S.PREVIEWED], to=S.MAPPED, mapping=mapping
+            job.pk,
+            from_=[S.UPLOADED, S.MAPPED, S.PREVIEWED],
+            to=S.MAPPED,
+            mapping=mapping,
+            fields_created=created,
         ):
             raise TransitionRefused("This import can no longer be changed.")
         staging_drop(job.pk)
@@ -252,9 +259,11 @@ def import_job_preview(*, job_id: int) -> ImportJob:
         with ProgressReporter(job.pk) as progress, transaction.atomic():
             stage(job, progress)
             progress.report("counting", force=True)
+            plan = plan_for(job)
             counts = preview_counts(
-                plan_for(job), lead_list_id=job.lead_list_id, new_list=bool(job.new_list_name)
+                plan, lead_list_id=job.lead_list_id, new_list=bool(job.new_list_name)
             )
+            tags, counts["tags_created"] = new_tags(plan)
             # Written now, while staging exists: the report offers it after the run.
             problems_path = problems_write(job) if counts["invalid"] or counts["warnings"] else ""
     except (FileReadError, ImportCancelled) as exc:
@@ -269,6 +278,7 @@ def import_job_preview(*, job_id: int) -> ImportJob:
             from_=[S.PREVIEWING],
             to=S.PREVIEWED,
             preview_counts=counts,
+            preview_tags=tags,
             problems_path=problems_path,
         )
     if failed:

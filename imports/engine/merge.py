@@ -129,7 +129,7 @@ def merge(
         counts["duplicates_in_file"] = rows - invalid - valid_firsts
 
         phase("tags")
-        _run(
+        counts["tags_created"] = _run(
             cursor,
             sql.SQL("""
                 INSERT INTO leads_tag (name, created_at)

@@ -92,6 +92,43 @@ def preview_counts(
     return dict(zip(COUNT_KEYS, (int(v) for v in row), strict=True))
 
 
+# The preview lists this many of the tags the import creates (it counts them all).
+NEW_TAGS_LISTED = 100
+
+
+def new_tags(plan: Plan, *, limit: int | None = None) -> tuple[list[list], int]:
+    """([[name, leads], …], how many) of the tags the import will create.
+
+    A name no tag has yet (case-insensitively) that a first row brings, its
+    own or the job's, when that row's lead is created or updated: a matched
+    row bringing a tag it lacks is updated whenever existing leads are, and
+    skipped otherwise. ``leads`` is how many leads get it; the name is the
+    spelling the merge gives the tag. Most leads first, at most ``limit``
+    (``NEW_TAGS_LISTED``).
+    """
+    query = sql.SQL("""
+        WITH {firsts},
+        brought AS (
+            SELECT s.email_key, n.name
+              FROM firsts s
+             CROSS JOIN LATERAL unnest({names}) n(name)
+             WHERE s.lead_id IS NULL OR {update}
+        )
+        SELECT min(b.name), count(DISTINCT b.email_key) AS leads, count(*) OVER ()
+          FROM brought b
+         WHERE NOT EXISTS (SELECT 1 FROM leads_tag t WHERE lower(t.name) = lower(b.name))
+         GROUP BY lower(b.name)
+         ORDER BY leads DESC, 1
+         LIMIT %(limit)s
+    """).format(
+        firsts=plan.firsts_cte(),
+        names=plan.tag_names(),
+        update=sql.Literal(plan.update_existing),
+    )
+    rows = _fetch(query, {"limit": NEW_TAGS_LISTED if limit is None else limit})
+    return [[name, leads] for name, leads, _ in rows], rows[0][2] if rows else 0
+
+
 def warning_groups(plan: Plan) -> list[tuple[str, str, int]]:
     """(column, reason, rows) for every kind of warning, most frequent first."""
     return _fetch(

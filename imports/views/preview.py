@@ -140,9 +140,20 @@ def _tab_context(job, request: HttpRequest) -> dict:
     }
 
 
+def new_fields(job) -> list[CustomField]:
+    """The custom fields the mapping step created for this file that its columns still fill."""
+    mapped = {m["target"][3:] for m in job.mapping if m["target"].startswith("cf:")}
+    keys = [key for key in job.fields_created if key in mapped]
+    return list(CustomField.objects.filter(key__in=keys))
+
+
 def _summary_context(job) -> dict:
-    """What the whole page shows above the tabs: warnings by reason, offline flags."""
+    """What the whole page shows above the tabs: what the import brings that the
+    workspace does not have yet, warnings by reason, offline flags."""
     return {
+        "new_tags": job.preview_tags,
+        "new_tag_count": job.preview_counts.get("tags_created", 0),
+        "new_fields": new_fields(job),
         "warning_groups": preview_selectors.warning_groups(plan_for(job)),
         "flags": [f for f in import_flags(job.pk) if f.count],
     }

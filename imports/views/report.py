@@ -33,6 +33,7 @@ COUNT_LABELS = {
     "suppressed": "Suppressed",
     "warnings": "Rows with warnings",
     "list_added": "Added to list",
+    "tags_created": "New tags",
 }
 # The outcome chart: every row of the file lands in exactly one of these.
 OUTCOMES = [

@@ -190,6 +190,53 @@ def test_owner_cells_resolve_by_email_name_or_last_name_first(workspace, users):
     assert job.counts["warnings"] == 1
 
 
+NEW_TAGS_FILE = HEADER + (
+    "new1@example.com,,,,,VIP; Clients,\n"
+    'new2@example.com,,,,,"clients, Partners",\n'
+    "known@example.com,,,,,Partners,\n"
+    "NEW1@example.com,,,,,Repeat,\n"  # a repeat: its tags go nowhere
+    "not-an-email,,,,,Invalid,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("on_existing", "expected"),
+    [
+        ("update", {"spring": 3, "clients": 2, "partners": 2}),
+        ("skip", {"spring": 2, "clients": 2, "partners": 1}),
+    ],
+)
+def test_the_preview_counts_the_tags_the_import_creates_and_their_leads_exactly(
+    workspace, users, on_existing, expected
+):
+    TagFactory(name="vip")  # exists already: not new, whatever its case in the file
+    LeadFactory(email="known@example.com")
+    job = make_job(users, NEW_TAGS_FILE, extra_tags=["Spring"], on_existing=on_existing)
+    job = import_job_preview(job_id=job.pk)
+    previewed = {name.lower(): leads for name, leads in job.preview_tags}
+    assert previewed == expected
+    assert [leads for _, leads in job.preview_tags] == sorted(expected.values(), reverse=True)
+    assert job.preview_counts["tags_created"] == 3
+    assert import_job_confirm(job=job, actor=None)
+    job = import_job_run(job_id=job.pk)
+    assert job.counts["tags_created"] == 3 and job.drift == {}
+    for name, leads in job.preview_tags:  # the names as the import wrote them
+        assert LeadTag.objects.filter(tag__name=name).count() == leads
+
+
+def test_the_preview_lists_at_most_so_many_new_tags_and_counts_them_all(
+    workspace, users, monkeypatch
+):
+    from imports.engine import preview
+
+    monkeypatch.setattr(preview, "NEW_TAGS_LISTED", 2)
+    text = HEADER + "".join(f"p{i}@example.com,,,,,T{i}; Common,\n" for i in range(5))
+    job = import_job_preview(job_id=make_job(users, text).pk)
+    assert job.preview_counts["tags_created"] == 6
+    assert job.preview_tags[0] == ["Common", 5]
+    assert len(job.preview_tags) == 2
+
+
 def test_a_double_confirm_imports_once(workspace, users):
     from procrastinate.contrib.django.models import ProcrastinateJob
 

@@ -524,6 +524,38 @@ def test_options_are_saved_and_the_preview_counts_exactly(workspace, client_for,
     assert (job.lead_list, spring.member_count, job.counts["list_added"]) == (spring, 3, 3)
 
 
+def test_the_preview_lists_the_tags_and_custom_fields_the_import_brings(workspace, client_for):
+    CustomFieldFactory(key="plan", label="Plan", field_type="text")
+    client = client_for(ADMIN)
+    text = (
+        "Email,Seats,Plan,Labels\n"
+        "a@example.com,12,Pro,* myContacts ::: Clients\n"
+        "b@example.com,3,Free,Clients ::: Partners\n"
+    )
+    upload(client, text)
+    job = last_job()
+    data = {
+        "target_0": "email", "target_1": "new_cf", "label_1": "Seats", "type_1": "number",
+        "target_2": "cf:plan", "target_3": "tags",
+    }  # fmt: skip
+    assert client.post(reverse("imports:mapping", args=[job.pk]), data).status_code == 302
+    client.post(reverse("imports:options", args=[job.pk]), options_post(extra_tags="Spring"))
+    page = client.get(reverse("imports:preview", args=[job.pk])).content.decode()
+    creates = re.search(r'data-testid="new-names".*?</section>', page, re.S).group(0)
+    tags = re.findall(r'data-new-tag="([^"]+)"[^>]*>.*?data-leads>([^<]+)<', creates, re.S)
+    assert tags == [("Clients", "2"), ("Spring", "2"), ("Partners", "1")]
+    assert "3 new tags" in creates
+    assert re.findall(r'data-new-field="([^"]+)"', creates) == ["Seats"]
+    assert "Plan" not in creates  # it existed before this import
+    assert "myContacts" not in page
+
+
+def test_the_preview_says_nothing_of_new_names_when_there_are_none(workspace, client_for):
+    job = walk_to_preview(client_for(MEMBER), text="Email,Company\nzoe@acme.example,Acme\n")
+    page = client_for(MEMBER).get(reverse("imports:preview", args=[job.pk])).content.decode()
+    assert 'data-testid="new-names"' not in page
+
+
 def test_a_new_list_named_like_an_existing_one_is_that_list(workspace, client_for):
     existing = LeadListFactory(name="Spring Leads")
     job = walk_to_preview(client_for(MEMBER), new_list_name="spring leads")
