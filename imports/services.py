@@ -263,7 +263,9 @@ def import_job_preview(*, job_id: int) -> ImportJob:
             counts = preview_counts(
                 plan, lead_list_id=job.lead_list_id, new_list=bool(job.new_list_name)
             )
-            tags, counts["tags_created"] = new_tags(plan)
+            tags, counts["tags_created"] = [], 0
+            if job.extra_tags or any(m["target"] == "tags" for m in job.mapping):
+                tags, counts["tags_created"] = new_tags(plan)  # one more pass over staging
             # Written now, while staging exists: the report offers it after the run.
             problems_path = problems_write(job) if counts["invalid"] or counts["warnings"] else ""
     except (FileReadError, ImportCancelled) as exc:
