@@ -166,8 +166,12 @@ def test_the_whole_wizard_imports_a_file_and_undoes_it(
     expect(page.get_by_test_id("tab-rows")).to_contain_text("Old Initech")
     page.get_by_test_id("confirm-import").click()
 
-    # 5. The run page waits for a worker; a real one runs the import.
+    # 5. The run page waits for a worker (nothing left of the preview's progress); a real
+    # one runs the import.
     expect(page.get_by_test_id("import-progress")).to_be_visible()
+    expect(page.get_by_test_id("progress-percent")).to_have_text("0%")
+    expect(page.get_by_test_id("progress-phase")).to_have_text("Waiting for a worker")
+    expect(page.get_by_test_id("progress-eta")).to_have_count(0)
     result = run_worker()
     assert result.returncode == 0, result.stderr
 
