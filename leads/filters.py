@@ -2,8 +2,9 @@
 actions, exports and, later, segments all filter through ``LeadFilter``.
 
 Every filter is index-friendly at 1M leads: search through the trigram index
-on ``search_text``, domains through ``email_domain``, tags and lists through
-``EXISTS`` on their (tag, lead) / (list, lead) indexes.
+on ``search_text`` and the prefix index on ``email_key``, domains through
+``email_domain``, tags and lists through ``EXISTS`` on their (tag, lead) /
+(list, lead) indexes.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Lower, NullIf
 from django.utils import timezone
 
 from leads.cleaning import CleaningError, clean_custom_value
 from leads.models import CustomField, Lead, LeadTag, Tag
+from leads.search import Fold
 from lists.models import LeadList, ListMembership
 from penguinleads.accounts.models import User
 
@@ -29,6 +32,10 @@ SORTS = {
     "company": ("company", "id"),
     "status": ("status", "id"),
 }
+# Text columns that may be empty (''; none is NULL). A→Z sorts them as
+# NULLIF(column, '') NULLS LAST (the lead_name_asc / lead_company_asc
+# indexes); Z→A needs nothing: '' is the smallest string, so it comes last.
+EMPTY_LAST = frozenset({"last_name", "first_name", "company"})
 DEFAULT_SORT = "-created"
 QUICK_VIEWS = {"all": "All", "recent": "Recently added", "suppressed": "Suppressed"}
 RECENT_DAYS = 7
@@ -36,9 +43,13 @@ _DIGITS = re.compile(r"^\+?[\d\s().-]{4,}$")
 
 
 def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
-    """Every word must match: ``@acme.com`` a domain, digits a phone, else name/email/company.
+    """Every word must match: ``@acme.com`` a domain, digits a phone, else a word.
 
-    A query that is all phone characters ("(415) 555-0100") is one phone number.
+    A word matches a lead whose names, company or phone contain it, case and
+    accents ignored ("schafer" finds Schäfer), or whose email starts with it
+    ("jo", "john.smith@ac"). Both sides are folded by the database
+    (leads.search.Fold). A query that is all phone characters ("(415)
+    555-0100") is one phone number.
     """
     text = text.strip()
     if _DIGITS.match(text):
@@ -50,8 +61,25 @@ def search_leads(queryset: QuerySet[Lead], text: str) -> QuerySet[Lead]:
             digits = re.sub(r"\D", "", term)
             queryset = queryset.filter(search_text__contains=digits)
         else:
-            queryset = queryset.filter(search_text__contains=term.lower())
+            queryset = queryset.filter(_word_matches(term))
     return queryset
+
+
+def _word_matches(term: str) -> Q:
+    """Names/company/phone contain the folded word, or the email starts with it.
+
+    Emails are lower-cased ASCII but for the rare internationalised address,
+    so the folded word finds "jose.perez@…" from "José"; a word with non-ASCII
+    letters also tries its lower-cased self, which finds "josé.pérez@…".
+    (Folding changes nothing but case in ASCII: unaccent's rules map only
+    non-ASCII letters.) Each is a range scan of lead_email_prefix; Django's
+    LIKE escapes the word's % and _.
+    """
+    folded = Fold(Value(term))
+    match = Q(search_text__contains=folded) | Q(email_key__startswith=folded)
+    if not term.isascii():
+        match |= Q(email_key__startswith=Lower(Value(term)))
+    return match
 
 
 def _tag_exists(tag_ids) -> Exists:
@@ -189,11 +217,19 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.order_by(*sort_fields(value))
 
 
-def sort_fields(value: str | None) -> list[str]:
-    """``"-company"`` → ``["-company", "-id"]``; unknown keys fall back to newest first."""
+def sort_fields(value: str | None) -> list[OrderBy]:
+    """The ``order_by`` of a sort key: ``"-company"`` → company DESC, id DESC.
+
+    Empty text sorts last both ways (``EMPTY_LAST``). Unknown keys fall back
+    to newest first.
+    """
     value = value if (value or "").lstrip("-") in SORTS else DEFAULT_SORT
-    descending = value.startswith("-")
-    return [f"-{f}" if descending else f for f in SORTS[value.lstrip("-")]]
+    if value.startswith("-"):
+        return [F(f).desc() for f in SORTS[value[1:]]]
+    return [
+        NullIf(f, Value("")).asc(nulls_last=True) if f in EMPTY_LAST else F(f).asc()
+        for f in SORTS[value]
+    ]
 
 
 def active_filter_count(filterset: LeadFilter) -> int:

@@ -23,9 +23,9 @@ def test_search_and_add_shows_only_leads_outside_the_list(workspace, client_for)
     LeadFactory(email="out@acme.com")
     LeadFactory(email="else@globex.com")
     url = reverse("lists:add", args=[lead_list.pk])
-    html = client_for(MEMBER).get(url, {"q": "acme"}).content.decode()
+    html = client_for(MEMBER).get(url, {"q": "@acme.com"}).content.decode()
     assert "out@acme.com" in html and "in@acme.com" not in html and "globex" not in html
-    partial = client_for(MEMBER).get(url, {"q": "globex"}, HTTP_HX_REQUEST="true")
+    partial = client_for(MEMBER).get(url, {"q": "@globex.com"}, HTTP_HX_REQUEST="true")
     assert b"<html" not in partial.content and b"else@globex.com" in partial.content
     assert "No lead outside this list" in client_for(MEMBER).get(url, {"q": "in@"}).content.decode()
 
@@ -47,7 +47,7 @@ def test_all_matching_leads_are_added_at_once(workspace, owner_client):
     lead_list = filled("Q4", ["in@acme.com"])
     for email in ["a@acme.com", "b@acme.com", "c@globex.com"]:
         LeadFactory(email=email)
-    query = urlencode({"q": "acme", "not_in_list": lead_list.pk})
+    query = urlencode({"q": "@acme.com", "not_in_list": lead_list.pk})
     response = owner_client.post(
         reverse("lists:add", args=[lead_list.pk]), {"select_all": "1", "query": query}
     )
@@ -75,13 +75,18 @@ def test_the_bulk_bar_first_shows_the_choice_with_the_count(workspace, owner_cli
         LeadFactory(email=email)
     response = owner_client.post(
         reverse("lists:bulk"),
-        {"action": "add_to_list", "select_all": "1", "query": "q=acme", "return_to": "/leads/"},
+        {
+            "action": "add_to_list",
+            "select_all": "1",
+            "query": "q=%40acme.com",
+            "return_to": "/leads/",
+        },
     )
     html = response.content.decode()
     assert response.status_code == 200
     assert "Add 2 leads to a list" in html
     assert "Existing" in html and 'name="new_list"' in html
-    assert 'name="step" value="run"' in html and 'name="query" value="q=acme"' in html
+    assert 'name="step" value="run"' in html and 'name="query" value="q=%40acme.com"' in html
     assert not ListMembership.objects.exists()
 
 
@@ -95,11 +100,11 @@ def test_adding_all_matching_to_a_list_named_on_the_spot(workspace, users, clien
             "step": "run",
             "new_list": "  Acme people ",
             "select_all": "1",
-            "query": "q=acme",
-            "return_to": "/leads/?q=acme",
+            "query": "q=%40acme.com",
+            "return_to": "/leads/?q=%40acme.com",
         },
     )
-    assert response.status_code == 302 and response["Location"] == "/leads/?q=acme"
+    assert response.status_code == 302 and response["Location"] == "/leads/?q=%40acme.com"
     lead_list = LeadList.objects.get(name="Acme people")
     assert lead_list.created_by == users[MEMBER]
     assert members_of(lead_list) == {"a@acme.com", "b@acme.com"}

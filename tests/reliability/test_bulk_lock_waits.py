@@ -189,7 +189,7 @@ def test_adding_to_a_list_while_an_unknown_writer_holds_the_workspace_is_queued(
         "step": "run",
         "list": lead_list.pk,
         "select_all": "1",
-        "query": "q=acme",
+        "query": "q=%40acme.example",
         "return_to": "/leads/",
     }
 
