@@ -5,6 +5,12 @@ Every filter is index-friendly at 1M leads: search through the trigram index
 on ``search_text`` and the prefix index on ``email_key``, domains through
 ``email_domain``, tags and lists through ``EXISTS`` on their (tag, lead) /
 (list, lead) indexes.
+
+A filter naming rows by id (tags, lists; segments join the same way) is a
+:class:`ReferenceFilter`: an id that no longer exists is not dropped the way
+django-filter drops an invalid value. ``LeadFilter.gone_messages()`` names
+the missing kinds ("That list no longer exists.") and the selectors then
+show no lead at all, never every lead under a filter silently lost.
 """
 
 from __future__ import annotations
@@ -82,6 +88,21 @@ def _word_matches(term: str) -> Q:
     return match
 
 
+class ReferenceFilter(django_filters.ModelMultipleChoiceFilter):
+    """Rows picked by id (tags, lists, and any other picker of rows such as
+    segments): an id that does not exist is an error worded for people
+    ("That tag no longer exists."), which ``LeadFilter.gone_messages()``
+    reports, and which makes the selectors match no lead, instead of
+    django-filter's dropping of the filter. Declaring a filter as one is all
+    it takes: ``ReferenceFilter(queryset=…, method=…, noun="segment")``.
+    """
+
+    def __init__(self, *args, noun: str, **kwargs):
+        self.gone_message = f"That {noun} no longer exists."
+        gone = {"invalid_choice": self.gone_message, "invalid_pk_value": self.gone_message}
+        super().__init__(*args, error_messages=gone, **kwargs)
+
+
 def _tag_exists(tag_ids) -> Exists:
     return Exists(LeadTag.objects.filter(lead=OuterRef("pk"), tag__in=tag_ids))
 
@@ -105,15 +126,18 @@ class LeadFilter(django_filters.FilterSet):
         choices=Lead.Status.choices, field_name="status", exclude=True, distinct=False,
         label="Status is not",
     )  # fmt: skip
-    tags_any = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), method="filter_tags_any", label="Has any of these tags"
-    )
-    tags_all = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), method="filter_tags_all", label="Has all of these tags"
-    )
-    tags_none = django_filters.ModelMultipleChoiceFilter(
-        queryset=Tag.objects.all(), method="filter_tags_none", label="Has none of these tags"
-    )
+    tags_any = ReferenceFilter(
+        queryset=Tag.objects.all(), method="filter_tags_any", noun="tag",
+        label="Has any of these tags",
+    )  # fmt: skip
+    tags_all = ReferenceFilter(
+        queryset=Tag.objects.all(), method="filter_tags_all", noun="tag",
+        label="Has all of these tags",
+    )  # fmt: skip
+    tags_none = ReferenceFilter(
+        queryset=Tag.objects.all(), method="filter_tags_none", noun="tag",
+        label="Has none of these tags",
+    )  # fmt: skip
     owner = django_filters.ModelChoiceFilter(
         queryset=User.objects.filter(is_active=True), label="Owner"
     )
@@ -129,11 +153,11 @@ class LeadFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
     has_company = django_filters.BooleanFilter(method="filter_has_company", label="Has a company")
-    in_list = django_filters.ModelMultipleChoiceFilter(
-        queryset=None, method="filter_in_list", label="In any of these lists"
+    in_list = ReferenceFilter(
+        queryset=None, method="filter_in_list", label="In any of these lists", noun="list"
     )
-    not_in_list = django_filters.ModelMultipleChoiceFilter(
-        queryset=None, method="filter_not_in_list", label="In none of these lists"
+    not_in_list = ReferenceFilter(
+        queryset=None, method="filter_not_in_list", label="In none of these lists", noun="list"
     )
     import_job = django_filters.NumberFilter(field_name="import_job_id", label="Created by import")
     sort = django_filters.CharFilter(method="filter_sort", label="Sort")
@@ -179,6 +203,22 @@ class LeadFilter(django_filters.FilterSet):
                 choices=[("true", "Yes"), ("false", "No")],
             )  # fmt: skip
         return django_filters.CharFilter(field_name=name, method=method, label=field.label)
+
+    def gone_messages(self) -> list[str]:
+        """What the filter names that no longer exists ("That list no longer exists."),
+        once per kind, in the form's order; [] when every id it names exists.
+
+        Callers then match no lead: a filter on a deleted list or tag means
+        nothing, and "everything" would be the worst reading of it.
+        """
+        if self.is_valid():
+            return []
+        messages = []
+        for name, errors in self.form.errors.items():
+            gone = getattr(self.filters.get(name), "gone_message", None)
+            if gone in errors and gone not in messages:
+                messages.append(gone)
+        return messages
 
     # --- methods ----------------------------------------------------------
     def filter_search(self, queryset, name, value):

@@ -34,11 +34,18 @@ def lead_filter(*, params, base: QuerySet[Lead] | None = None) -> LeadFilter:
 def lead_list(*, params, base: QuerySet[Lead] | None = None) -> QuerySet[Lead]:
     """Leads matching ``params`` (a QueryDict or dict of LeadFilter fields), sorted.
 
-    Invalid filter values narrow nothing rather than failing: the form shows
-    the errors. Rows carry owner and tags for the table (two extra queries per page).
+    A filter naming a list or tag that no longer exists matches no lead
+    (``LeadFilter.gone_messages``). Other invalid filter values narrow
+    nothing rather than failing: the form shows the errors. Rows carry owner
+    and tags for the table (two extra queries per page).
     """
     filterset = lead_filter(params=params, base=base)
-    queryset = filterset.qs if filterset.is_valid() else filterset.queryset
+    if filterset.is_valid():
+        queryset = filterset.qs
+    elif filterset.gone_messages():
+        queryset = filterset.queryset.none()
+    else:
+        queryset = filterset.queryset
     return queryset.select_related("owner").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )

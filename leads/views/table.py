@@ -219,7 +219,9 @@ def lead_table_context(
     Reads ``request.GET`` (``LeadFilter`` fields plus ``page``) and the
     person's chosen columns. Keys:
 
-    - ``filterset``, ``filter_groups`` (the panel), ``filter_errors``,
+    - ``filterset``, ``filter_groups`` (the panel), ``gone_filters`` (what a
+      filter names that no longer exists: then no lead is shown),
+      ``filter_errors`` (the other unreadable values, ignored),
       ``active_filters`` (the badge), ``has_query``, ``clear_query``;
     - ``rows`` (``Row``: the lead and its optional cells), ``columns`` (the
       chosen optional ones), ``optional_columns``, ``chosen_columns``,
@@ -263,11 +265,17 @@ def lead_table_context(
         for key, label in QUICK_VIEWS.items()
     ]
     not_filters = {"view", "sort"}
+    gone = filterset.gone_messages()
     return {
         "table_url": url,
         "filterset": filterset,
         "filter_groups": filter_groups(filterset),
-        "filter_errors": filterset.form.errors,
+        "gone_filters": gone,
+        "filter_errors": {
+            name: errors
+            for name, errors in filterset.form.errors.items()
+            if not any(message in errors for message in gone)
+        },
         "active_filters": active_filter_count(filterset),
         "has_query": bool(clean_query(params, drop=(*PAGING_PARAMS, *not_filters))),
         # "Clear filters" keeps the quick view and the sort: they are not filters.

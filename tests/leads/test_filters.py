@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from leads.models import Lead
 from leads.selection import LeadSelection
-from leads.selectors import lead_count, lead_list
-from tests.factories import CustomFieldFactory, LeadFactory, TagFactory
+from leads.selectors import lead_count, lead_filter, lead_list
+from tests.factories import CustomFieldFactory, LeadFactory, LeadListFactory, TagFactory
 
 
 def emails(params) -> list[str]:
@@ -142,6 +142,35 @@ def test_sorting_by_a_text_column_puts_empty_values_last_both_ways(gaps, sort, e
     # By name: last name, then first name; a lead without a last name comes after
     # every one with, and a lead without any name last of all. Ties: lead id.
     assert emails({"sort": sort}) == expected
+
+
+@pytest.mark.parametrize("name", ["tags_any", "tags_all", "tags_none"])
+def test_an_unknown_tag_in_a_filter_matches_no_lead(people, name):
+    gone = TagFactory(name="Gone")
+    gone_pk = gone.pk
+    gone.delete()
+    assert emails({name: [gone_pk]}) == []
+    assert emails({name: [people["vip"].pk, gone_pk]}) == []
+    assert emails({name: ["not-a-number"]}) == []
+    filterset = lead_filter(params={name: [gone_pk]})
+    assert filterset.gone_messages() == ["That tag no longer exists."]
+
+
+@pytest.mark.parametrize("name", ["in_list", "not_in_list"])
+def test_an_unknown_list_in_a_filter_matches_no_lead(people, name):
+    kept, gone = LeadListFactory(), LeadListFactory()
+    gone_pk = gone.pk
+    gone.delete()
+    assert emails({name: [gone_pk]}) == []
+    assert emails({name: [kept.pk, gone_pk]}) == []
+    filterset = lead_filter(params={name: [gone_pk], "tags_any": [people["vip"].pk]})
+    assert filterset.gone_messages() == ["That list no longer exists."]
+
+
+def test_other_unreadable_filter_values_are_not_gone_references(people):
+    filterset = lead_filter(params={"created_after": "not-a-date"})
+    assert filterset.gone_messages() == []
+    assert len(emails({"created_after": "not-a-date"})) == 3
 
 
 def test_capped_count_is_exact_below_the_cap_and_plus_above(people):

@@ -226,6 +226,25 @@ def test_an_invalid_filter_value_is_reported_and_narrows_nothing(workspace, owne
     assert "Some filters could not be read" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("tags_any", "That tag no longer exists."), ("tags_none", "That tag no longer exists."),
+     ("in_list", "That list no longer exists."), ("not_in_list", "That list no longer exists.")],
+)  # fmt: skip
+def test_an_unknown_tag_or_list_in_the_address_shows_no_lead_and_says_so(
+    workspace, owner_client, name, message
+):
+    LeadFactory(email="x@example.com")
+    for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = owner_client.get(LIST, {name: "999999"}, **htmx)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert emails_on_page(response) == []
+        assert message in html
+        assert "were ignored" not in html
+        assert 'data-count-value="0"' in html
+
+
 def test_an_htmx_request_gets_only_the_table_and_a_clean_address(workspace, owner_client):
     LeadFactory(email="a@acme.com", company="Acme")
     LeadFactory(email="z@zeta.com", company="Zeta")

@@ -263,6 +263,16 @@ def test_members_can_be_searched_filtered_and_answered_with_htmx(workspace, owne
     assert partial["HX-Push-Url"] == f"{url}?q=cy%40"
 
 
+def test_a_deleted_list_in_a_members_filter_shows_no_member_and_says_so(workspace, owner_client):
+    q4 = filled("Q4", ["a@x.com", "b@x.com"])
+    gone = filled("Gone", ["b@x.com"])
+    gone_pk = gone.pk
+    gone.delete()
+    response = owner_client.get(q4.get_absolute_url(), {"not_in_list": gone_pk})
+    assert emails_on_page(response) == []
+    assert "That list no longer exists." in response.content.decode()
+
+
 def test_negative_list_filters_narrow_the_members(workspace, owner_client):
     q4 = filled("Q4", ["a@x.com", "b@x.com", "c@x.com"])
     webinar = filled("Webinar", ["b@x.com", "d@x.com"])
