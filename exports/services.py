@@ -50,6 +50,7 @@ from lists.models import LeadList
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import Notification, User
 from penguinleads.accounts.notifications import notification_send
+from penguinleads.dates import day, workspace_dates
 from penguinleads.tenancy.selectors import workspace_settings_current
 from penguinleads.tenancy.side_connection import side_connection
 
@@ -370,11 +371,12 @@ def _notify(job: ExportJob) -> None:
     if job.created_by is None:
         return
     if job.status == ExportJob.Status.COMPLETED:
+        with workspace_dates(workspace_settings_current()):
+            until = day(job.expires_at)
         notification_send(
             recipient=job.created_by,
             title=f"Your export of {job.rows:,} leads is ready",
-            body=f"{job.description}. {job.get_format_display()} file, "
-            f"available until {job.expires_at:%d %b %Y}.",
+            body=f"{job.description}. {job.get_format_display()} file, available until {until}.",
             url=job.get_download_url(),
             level=Notification.Level.SUCCESS,
         )

@@ -80,6 +80,7 @@ TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "penguinleads.tenancy.middleware.WorkspaceMiddleware",  # picks the schema from the host
+    "penguinleads.tenancy.middleware.WorkspaceDatesMiddleware",  # its date style and time zone
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,6 +104,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "penguinleads.tenancy.context_processors.workspace",
             ],
+            # {{ value|day }} and {{ value|moment }}: every page writes dates through them.
+            "builtins": ["penguinleads.tenancy.templatetags.dates"],
         },
     },
 ]

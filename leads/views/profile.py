@@ -9,14 +9,12 @@ The rules (identity, suppression, optimistic locking) live in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
@@ -24,6 +22,7 @@ from leads import selectors
 from leads.forms import LeadForm, display_value
 from leads.models import CustomField, Lead
 from leads.services import leads as lead_services
+from penguinleads.dates import day
 from penguinleads.web import add_service_errors
 
 
@@ -44,10 +43,7 @@ def _lead_or_404(pk: int) -> Lead:
 def _shown(field: CustomField, value) -> str:
     # Dates and numbers read better formatted; anything unexpected shows as stored.
     if field.field_type == CustomField.Type.DATE and isinstance(value, str):
-        try:
-            return date_format(date.fromisoformat(value))
-        except ValueError:
-            return value
+        return day(value)  # a text that is no ISO date shows as it is
     if field.field_type == CustomField.Type.NUMBER and isinstance(value, int | float):
         return f"{value:,}"
     return display_value(value)

@@ -25,13 +25,12 @@ from datetime import datetime
 from django import forms
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from leads.filters import DEFAULT_SORT, QUICK_VIEWS, SORTS, LeadFilter, active_filter_count
-from leads.models import Lead
+from leads.models import CustomField, Lead
 from leads.selectors import CappedCount, lead_count, lead_count_exact, lead_filter, lead_list
 from leads.services.preferences import user_columns
+from penguinleads.dates import day
 from penguinleads.pagination import Pager, offset_page, requested_page
 from penguinleads.querystrings import clean_query, query_with
 
@@ -51,6 +50,7 @@ class Column:
     label: str
     sort: str | None = None
     css: str = ""  # classes of its cells: narrow screens hide the less important columns
+    is_date: bool = False  # a date custom field: its ISO text is shown as a day
 
     @property
     def is_custom(self) -> bool:
@@ -85,7 +85,10 @@ def optional_columns(filterset: LeadFilter | None = None) -> list[Column]:
     """Every column the chooser offers: the fixed optional ones, then custom fields by label."""
     if filterset is None:
         filterset = LeadFilter()
-    custom = [Column(f"{CUSTOM_PREFIX}{f.key}", f.label) for f in filterset.custom_fields]
+    custom = [
+        Column(f"{CUSTOM_PREFIX}{f.key}", f.label, is_date=f.field_type == CustomField.Type.DATE)
+        for f in filterset.custom_fields
+    ]
     return [*OPTIONAL_COLUMNS, *custom]
 
 
@@ -97,14 +100,15 @@ def _format_value(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, datetime):
-        return date_format(timezone.localtime(value), "j M Y")
+        return day(value)
     return str(value)
 
 
 def cell_value(lead: Lead, column: Column) -> str:
     """The text of an optional column's cell."""
     if column.is_custom:
-        return _format_value((lead.custom_fields or {}).get(column.key[len(CUSTOM_PREFIX) :]))
+        value = (lead.custom_fields or {}).get(column.key[len(CUSTOM_PREFIX) :])
+        return day(value) if column.is_date and isinstance(value, str) else _format_value(value)
     if column.key == "source":
         return lead.get_source_display()
     if column.key == "updated":

@@ -125,6 +125,8 @@ def _send_invitation(*, invitation: Invitation, accept_url_base: str) -> None:
         "accept_url": accept_url_base.rstrip("/") + invitation.get_absolute_url(),
         "role": invitation.role,
         "expires_at": invitation.expires_at,
+        # The email is read anywhere: it names the zone its time is written in.
+        "time_zone": timezone.get_current_timezone_name(),
     }
     subject = " ".join(render_to_string("accounts/email/invitation_subject.txt", context).split())
     body = render_to_string("accounts/email/invitation.txt", context)

@@ -33,6 +33,7 @@ class WorkspaceSettingsForm(forms.ModelForm):
         fields = [
             "default_phone_region",
             "time_zone",
+            "date_style",
             "viewers_can_export",
             "file_retention_days",
             "undo_window_days",

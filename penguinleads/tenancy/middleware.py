@@ -1,9 +1,12 @@
-"""Pick the workspace from the host; explain unknown and deactivated ones."""
+"""Pick the workspace from the host; explain unknown and deactivated ones; its dates."""
 
 from django.conf import settings
 from django.db import connection
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
+
+from penguinleads.dates import workspace_dates
+from penguinleads.tenancy.models import WorkspaceSettings
 
 
 class WorkspaceMiddleware(TenantMainMiddleware):
@@ -34,3 +37,25 @@ class WorkspaceMiddleware(TenantMainMiddleware):
                 request, "tenancy/workspace_inactive.html", {"workspace": workspace}, status=403
             )
         return None
+
+
+class WorkspaceDatesMiddleware:
+    """Dates on a workspace's pages in its date style and time zone (``penguinleads.dates``).
+
+    One query per request (the workspace's settings row); the public site
+    keeps the defaults.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        workspace = getattr(request, "tenant", None)
+        if workspace is None or workspace.is_public:
+            return self.get_response(request)
+        try:
+            workspace_settings = workspace.settings
+        except WorkspaceSettings.DoesNotExist:  # provisioning always makes one; defaults if not
+            return self.get_response(request)
+        with workspace_dates(workspace_settings):
+            return self.get_response(request)

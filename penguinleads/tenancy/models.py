@@ -10,6 +10,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 
+from penguinleads import dates
+
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,40}$"
 # Subdomains we keep for ourselves or that would confuse people and browsers.
 RESERVED_SLUGS = frozenset(
@@ -108,6 +110,13 @@ class WorkspaceSettings(models.Model):
         help_text="Region used to read phone numbers written without a +country code.",
     )
     time_zone = models.CharField(max_length=64, default="UTC")
+    date_style = models.CharField(
+        "Date format",
+        max_length=8,
+        choices=dates.CHOICES,
+        default=dates.DEFAULT_STYLE,
+        help_text="How every page writes dates and times (in the workspace's time zone).",
+    )
     viewers_can_export = models.BooleanField(default=False, help_text="Let Viewers export leads.")
     file_retention_days = models.PositiveIntegerField(
         default=30,

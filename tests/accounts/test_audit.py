@@ -124,7 +124,8 @@ def test_details_are_shown_on_one_short_line():
 def test_times_are_shown_in_the_workspaces_time_zone(workspace, owner_client):
     settings = workspace.settings
     settings.time_zone = "Pacific/Auckland"
-    settings.save(update_fields=["time_zone"])
+    settings.date_style = "en-GB"
+    settings.save(update_fields=["time_zone", "date_style"])
     event("signed_in", at=datetime(2025, 1, 1, 20, 0, tzinfo=UTC))  # 2 Jan, 09:00 in Auckland
     html = owner_client.get(URL).content.decode()
     assert "2 Jan 2025, 09:00" in html

@@ -365,6 +365,7 @@ def test_owner_saves_settings_and_the_change_is_audited(owner_client, workspace,
     data = {
         "default_phone_region": "gb",
         "time_zone": "Europe/London",
+        "date_style": "en-GB",
         "viewers_can_export": "on",
         "file_retention_days": 45,
         "undo_window_days": 14,

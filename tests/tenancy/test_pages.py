@@ -131,6 +131,7 @@ def test_messages_render_as_dismissible_alerts(owner_client):
         {
             "default_phone_region": "GB",
             "time_zone": "Europe/London",
+            "date_style": "en-GB",
             "file_retention_days": 30,
             "undo_window_days": 30,
             "import_max_file_mb": 512,
