@@ -29,6 +29,8 @@ _GROUP_OF = {"tags": GROUP_RELATED, "lists": GROUP_RELATED}
 _GROUP_OF.update(created_at=GROUP_RECORD, updated_at=GROUP_RECORD)
 # Columns holding several values: arrays in JSON, "a; b" in CSV and XLSX.
 MULTI_VALUED = {"tags", "lists"}
+# Columns holding a moment (aware datetime): date-time cells in XLSX.
+DATETIME_FIELDS = {"created_at", "updated_at"}
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from lists.models import LeadList
 from penguinleads.accounts.audit import audit_record
 from penguinleads.accounts.models import Notification, User
 from penguinleads.accounts.notifications import notification_send
-from penguinleads.dates import day, workspace_dates
+from penguinleads.dates import day, style_of, workspace_dates, zone_of
 from penguinleads.tenancy.selectors import workspace_settings_current
 from penguinleads.tenancy.side_connection import side_connection
 
@@ -144,12 +144,14 @@ def export_write(
         if on_total is not None:
             on_total(queryset.count())
         read = export_rows if file_format == "json" else export_text_rows
+        workspace_settings = workspace_settings_current()  # XLSX dates: its zone and style
         # closing(): a writer that fails midway must not leave the rows' COPY
         # holding the connection (the rollback below would wait on it forever).
         with closing(read(queryset, fields)) as lead_rows:
             rows = write_export(
-                stream, file_format=file_format, fields=fields, rows=lead_rows, progress=progress
-            )
+                stream, file_format=file_format, fields=fields, rows=lead_rows, progress=progress,
+                time_zone=zone_of(workspace_settings), date_style=style_of(workspace_settings),
+            )  # fmt: skip
         _audit(
             actor=actor, rows=rows, file_format=file_format, fields=fields, selection=selection,
             lead_list=lead_list, sendable_only=sendable_only, source=source, job=job,

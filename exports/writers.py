@@ -4,15 +4,28 @@ Each writer takes a binary stream, the chosen fields and an iterable of raw
 row tuples (``exports.selectors.export_rows``) and never holds more than one
 row (XLSX: the first ``WIDTH_SAMPLE_ROWS``, to size the columns) in memory.
 
-Formula neutralisation, CSV and XLSX only: a value whose first
+Formula neutralisation, CSV and XLSX only, decided on the text the file will
+hold (XLSX drops the control characters it cannot store first, CSV holds
+every character, so drops none). A value is *formula-like* when its first
 character after any leading apostrophes is ``=``, ``+``, ``-``, ``@``, tab or
-carriage return gets one more leading ``'``, decided on the text the file will
-hold: XLSX drops the control characters it cannot store first, CSV holds every
-character (so drops none). That is the exact inverse of
-``imports.reading.unquote_formula``, which drops one leading ``'`` under the
-same condition: ``=1+1`` → ``'=1+1`` → ``=1+1`` and ``'=x`` → ``''=x`` →
-``'=x``. XLSX cells are, in addition, always typed as strings, so nothing is
-ever a formula, a number or an error value (``#N/A``). JSON stays raw.
+carriage return.
+
+- CSV: a formula-like value gets one more leading ``'``. That is the exact
+  inverse of ``imports.reading.unquote_formula``, which drops one leading
+  ``'`` under the same condition: ``=1+1`` → ``'=1+1`` → ``=1+1`` and
+  ``'=x`` → ``''=x`` → ``'=x``.
+- XLSX: every text cell is a string cell (never a formula, a number or an
+  error value such as ``#N/A``), and a formula-like one carries Excel's own
+  quote prefix (the cell style's ``quotePrefix``): Excel shows ``+33 6…``
+  without an apostrophe and keeps it text even when the cell is edited. The
+  value itself gains an apostrophe only when it already starts with one
+  (``'=x`` is written ``''=x``), so the import's inverse, which cannot see
+  cell styles, still gives back exactly what was exported.
+- XLSX dates are date cells: ``created_at`` and ``updated_at`` as date-times
+  in the workspace's time zone, date custom fields as dates, in the
+  workspace's date style (``penguinleads.dates``). CSV writes ISO 8601 (UTC).
+
+JSON stays raw.
 """
 
 from __future__ import annotations
@@ -21,7 +34,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import BinaryIO
 
 from openpyxl import Workbook
@@ -30,7 +43,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from exports.fields import MULTI_VALUED, ExportField
+from exports.fields import DATETIME_FIELDS, MULTI_VALUED, ExportField
+from penguinleads.dates import STYLES, DateStyle
 
 FORMULA_STARTS = frozenset("=+-@\t\r")
 MULTI_SEPARATOR = "; "  # what TagsWidget.render writes and split_multi reads back
@@ -146,24 +160,103 @@ def write_json(
     return n
 
 
+def _formula_like(text: str) -> bool:
+    first = text[:1]
+    if first == "'":
+        first = text.lstrip("'")[:1]
+    return first in FORMULA_STARTS
+
+
 def _xlsx_text(text: str) -> str:
+    """The text an XLSX cell holds (see the module docstring); quote-prefixed when
+    :func:`_formula_like`."""
     # Control characters other than tab/CR/LF cannot be stored in XLSX at all. They go
     # first: what the cell will hold decides, or "\x01=1+1" would become "=1+1".
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))[:XLSX_MAX_CELL]
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if text[:1] == "'" and _formula_like(text):
+        text = "'" + text
+    return text[:XLSX_MAX_CELL]
+
+
+# How a field's value is written in XLSX: text, a date-time, or a day.
+TEXT, MOMENT, DAY = "text", "moment", "day"
+# Display lengths for sizing date columns (the longest style writes about this many).
+DATE_WIDTHS = {MOMENT: 22, DAY: 12}
+
+
+def _kind(field: ExportField) -> str:
+    if field.key in DATETIME_FIELDS:
+        return MOMENT
+    if field.custom_type == "date":
+        return DAY
+    return TEXT
+
+
+class _XlsxValues:
+    """Raw (or already text) row values → what each XLSX cell holds: text, or a
+    naive datetime (``zone``'s wall clock) or date for date cells."""
+
+    def __init__(self, fields: list[ExportField], zone: tzinfo):
+        self.fields = fields
+        self.kinds = [_kind(f) for f in fields]
+        self.zone = zone
+
+    def _when(self, kind: str, value) -> datetime | date | None:
+        # The rows' text is ISO 8601 (exports.selectors.export_text_rows); None when unreadable.
+        try:
+            if kind == MOMENT:
+                if not isinstance(value, datetime):
+                    value = datetime.fromisoformat(value)
+                return value.astimezone(self.zone).replace(tzinfo=None)
+            if isinstance(value, date):
+                return value
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return None
+
+    def __call__(self, row: tuple) -> list:
+        values = []
+        for field, kind, value in zip(self.fields, self.kinds, row, strict=True):
+            if kind != TEXT and value is not None and value != "":
+                when = self._when(kind, value)
+                if when is not None:
+                    values.append(when)
+                    continue
+            values.append(_xlsx_text(value if type(value) is str else cell_text(field, value)))
+        return values
 
 
 class _XlsxSheets:
     """Write-only sheets "Leads", "Leads (2)"…, each with the bold frozen header row,
     an autofilter over its rows and the same column widths."""
 
-    def __init__(self, fields: list[ExportField], widths: list[float]):
+    def __init__(
+        self, fields: list[ExportField], widths: list[float], kinds: list[str], style: DateStyle
+    ):
         self.workbook = Workbook(write_only=True)
         self.fields = fields
         self.widths = widths
+        self.kinds = kinds
+        self.style = style
         self.sheet = None
         self.sheet_rows = 0
         self.sheets = 0
-        self.cells: list[WriteOnlyCell] = []
+        self.cells: list[tuple[WriteOnlyCell, WriteOnlyCell, WriteOnlyCell | None]] = []
+
+    def _text_cell(self, sheet, *, quoted: bool, bold: bool = False) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet)
+        if quoted:
+            cell.quotePrefix = True
+        if bold:
+            cell.font = Font(bold=True)
+        return cell
+
+    def _date_cell(self, sheet, kind: str) -> WriteOnlyCell | None:
+        if kind == TEXT:
+            return None
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = self.style.excel_moment if kind == MOMENT else self.style.excel_day
+        return cell
 
     def _open_sheet(self) -> None:
         self._close_sheet()
@@ -174,16 +267,24 @@ class _XlsxSheets:
         sheet.freeze_panes = "A2"
         for index, width in enumerate(self.widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        bold = Font(bold=True)
         header = []
         for field in self.fields:
-            cell = WriteOnlyCell(sheet, value=_xlsx_text(field.header))
+            text = _xlsx_text(field.header)
+            cell = self._text_cell(sheet, quoted=_formula_like(text), bold=True)
+            cell.value = text
             cell.data_type = "s"
-            cell.font = bold
             header.append(cell)
         sheet.append(header)
-        # One reusable cell per column: each row is written out before the next is set.
-        self.cells = [WriteOnlyCell(sheet) for _ in self.fields]
+        # Reusable cells per column (plain text, quote-prefixed text, date): each row is
+        # written out before the next is set.
+        self.cells = [
+            (
+                self._text_cell(sheet, quoted=False),
+                self._text_cell(sheet, quoted=True),
+                self._date_cell(sheet, kind),
+            )
+            for kind in self.kinds
+        ]
         self.sheet, self.sheet_rows = sheet, 0
 
     def _close_sheet(self) -> None:
@@ -191,18 +292,22 @@ class _XlsxSheets:
             last = get_column_letter(max(len(self.fields), 1))
             self.sheet.auto_filter.ref = f"A1:{last}{self.sheet_rows + 1}"
 
-    def append(self, texts: list[str]) -> None:
+    def append(self, values: list) -> None:
         if self.sheet is None or self.sheet_rows >= XLSX_MAX_DATA_ROWS:
             self._open_sheet()
-        values = []
-        for cell, text in zip(self.cells, texts, strict=True):
-            if text == "":
-                values.append(None)
-                continue
-            cell.value = text
-            cell.data_type = "s"  # never a formula, number or error value
-            values.append(cell)
-        self.sheet.append(values)
+        row = []
+        for (plain, quoted, dated), value in zip(self.cells, values, strict=True):
+            if value == "":
+                row.append(None)
+            elif type(value) is str:
+                cell = quoted if _formula_like(value) else plain
+                cell.value = value
+                cell.data_type = "s"  # never a formula, number or error value
+                row.append(cell)
+            else:  # a date or datetime (only date columns hold them)
+                dated.value = value
+                row.append(dated)
+        self.sheet.append(row)
         self.sheet_rows += 1
 
     def save(self, stream: BinaryIO) -> None:
@@ -212,38 +317,51 @@ class _XlsxSheets:
         self.workbook.save(stream)
 
 
-def _widths(fields: list[ExportField], sample: list[list[str]]) -> list[float]:
+def _widths(fields: list[ExportField], kinds: list[str], sample: list[list]) -> list[float]:
     widths = []
-    for index, field in enumerate(fields):
+    for index, (field, kind) in enumerate(zip(fields, kinds, strict=True)):
         # The header is bold and carries the filter button: a few characters more.
-        longest = max([len(field.header) + 4, *(len(row[index]) for row in sample)])
-        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, longest + 2))))
+        lengths = [len(field.header) + 4]
+        if kind != TEXT and sample:
+            lengths.append(DATE_WIDTHS[kind])
+        lengths += (len(row[index]) for row in sample if type(row[index]) is str)
+        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, max(lengths) + 2))))
     return widths
 
 
 def write_xlsx(
-    stream: BinaryIO, fields: list[ExportField], rows: Iterable[tuple], progress: Progress | None
+    stream: BinaryIO,
+    fields: list[ExportField],
+    rows: Iterable[tuple],
+    progress: Progress | None,
+    *,
+    time_zone: tzinfo = UTC,
+    date_style: DateStyle = STYLES["iso"],
 ) -> int:
-    """A workbook of text cells; beyond ``XLSX_MAX_DATA_ROWS`` rows, further sheets.
+    """A workbook of text and date cells; beyond ``XLSX_MAX_DATA_ROWS`` rows, further sheets.
 
-    Column widths come from the header and the first ``WIDTH_SAMPLE_ROWS``
-    rows (held until then). openpyxl's write-only mode keeps each sheet's XML
-    in a temporary file, so memory does not grow with the row count.
+    Date cells show ``date_style``'s Excel formats; date-times are written in
+    ``time_zone`` (a workbook has no time zones). Column widths come from the
+    header and the first ``WIDTH_SAMPLE_ROWS`` rows (held until then).
+    openpyxl's write-only mode keeps each sheet's XML in a temporary file, so
+    memory does not grow with the row count.
     """
+    convert = _XlsxValues(fields, time_zone)
     iterator = iter(rows)
-    sample: list[list[str]] = []
+    sample: list[list] = []
     for row in iterator:
-        sample.append([_xlsx_text(cell_text(f, v)) for f, v in zip(fields, row, strict=True)])
+        sample.append(convert(row))
         if len(sample) >= WIDTH_SAMPLE_ROWS:
             break
-    sheets = _XlsxSheets(fields, _widths(fields, sample))
+    widths = _widths(fields, convert.kinds, sample)
+    sheets = _XlsxSheets(fields, widths, convert.kinds, date_style)
     n = 0
-    for texts in sample:
-        sheets.append(texts)
+    for values in sample:
+        sheets.append(values)
         n += 1
         _report(progress, n)
     for row in iterator:
-        sheets.append([_xlsx_text(cell_text(f, v)) for f, v in zip(fields, row, strict=True)])
+        sheets.append(convert(row))
         n += 1
         _report(progress, n)
     sheets.save(stream)
@@ -265,13 +383,21 @@ def write_export(
     fields: list[ExportField],
     rows: Iterable[tuple],
     progress: Progress | None = None,
+    time_zone: tzinfo = UTC,
+    date_style: DateStyle = STYLES["iso"],
 ) -> int:
     """Write ``rows`` to ``stream`` as ``file_format`` (csv, xlsx, json); return the row count.
 
     ``progress(rows_written)`` is called every ``PROGRESS_EVERY`` rows.
+    ``time_zone`` and ``date_style`` shape XLSX date cells (the workspace's,
+    from ``exports.services``); CSV and JSON write ISO 8601 in UTC.
     """
     try:
         writer = WRITERS[file_format]
     except KeyError:
         raise ValueError(f"Unknown export format {file_format!r}; use csv, xlsx or json.") from None
+    if writer is write_xlsx:
+        return write_xlsx(
+            stream, fields, rows, progress, time_zone=time_zone, date_style=date_style
+        )
     return writer(stream, fields, rows, progress)

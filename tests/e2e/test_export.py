@@ -69,9 +69,15 @@ def test_filter_the_leads_export_xlsx_and_the_file_holds_exactly_those_leads(
 
     sheet = load_workbook(path)["Leads"]
     header = [cell.value for cell in sheet[1]]
-    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    cells = [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2)]
+    rows = [{name: cell.value for name, cell in row.items()} for row in cells]
     assert {row["Email"] for row in rows} == acme
     assert len(rows) == 12
-    dde = next(row for row in rows if row["Email"] == "dde@acme.example")
-    assert dde["Company"] == "'=cmd|' /C calc'!A0 Acme"  # text, never a formula
+    dde = next(row for row in cells if row["Email"].value == "dde@acme.example")
+    # Text, never a formula: Excel's quote prefix, no apostrophe to see.
+    company = dde["Company"]
+    assert (company.value, company.data_type, company.quotePrefix) == (
+        "=cmd|' /C calc'!A0 Acme", "s", True,
+    )  # fmt: skip
+    assert dde["Created"].is_date
     assert {row["Last name"] for row in rows} == {"Lefèvre"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -14,6 +16,7 @@ from exports.services import export_write
 from leads.resources import LeadResource
 from leads.selection import LeadSelection
 from penguinleads.accounts.models import AuditEvent
+from penguinleads.tenancy.models import WorkspaceSettings
 from tests.exports.conftest import read_csv
 
 ALL = LeadSelection(query="")
@@ -81,20 +84,51 @@ def test_an_unknown_field_is_refused_with_the_valid_names(workspace):
         export_fields_resolve(["email", "nope"])
 
 
-def test_xlsx_holds_the_same_rows_as_text(sample, users):
-    stream = io.BytesIO(export("xlsx"))
-    sheet = load_workbook(stream)["Leads"]
+def xlsx_records(data: bytes) -> list[dict]:
+    sheet = load_workbook(io.BytesIO(data))["Leads"]
     header = [c.value for c in sheet[1]]
-    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
-    ana = next(r for r in rows if r["Email"] == "ana.lopez@acmeventas.es")
-    assert (ana["First name"], ana["Tags"], ana["Lists"]) == (
+    return [dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2)]
+
+
+def test_xlsx_holds_the_same_rows_as_text_and_date_cells(sample, users):
+    rows = xlsx_records(export("xlsx"))
+    ana = next(r for r in rows if r["Email"].value == "ana.lopez@acmeventas.es")
+    assert (ana["First name"].value, ana["Tags"].value, ana["Lists"].value) == (
         "Ana María", "VIP; Webinar", "Newsletter; Q3 Spain",
     )  # fmt: skip
-    assert (ana["Phone"], ana["Deal size"], ana["Owner"]) == (
-        "'+34 912 345 678", "12000", users["Member"].email,
+    assert (ana["Phone"].value, ana["Deal size"].value, ana["Owner"].value) == (
+        "+34 912 345 678", "12000", users["Member"].email,
     )  # fmt: skip
-    assert all(c.data_type == "s" for row in sheet.iter_rows(2) for c in row if c.value)
+    # The phone starts with "+": Excel's quote prefix keeps it text, with no apostrophe shown.
+    assert ana["Phone"].quotePrefix and not ana["First name"].quotePrefix
+    created = sample.leads["ana.lopez@acmeventas.es"].created_at
+    assert ana["Created"].is_date  # the workspace's zone (UTC here) on the wall clock
+    assert ana["Created"].value == created.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    dates = {"Created", "Updated"}
+    assert all(
+        c.data_type == "s"
+        for row in rows
+        for name, c in row.items()
+        if c.value and name not in dates
+    )
     assert len(rows) == 4
+
+
+def test_xlsx_dates_follow_the_workspaces_time_zone_and_date_style(sample, workspace):
+    WorkspaceSettings.objects.filter(workspace=workspace).update(
+        time_zone="Europe/Paris", date_style="en-GB"
+    )
+    ana = next(
+        r for r in xlsx_records(export("xlsx")) if r["Email"].value == "ana.lopez@acmeventas.es"
+    )
+    created = sample.leads["ana.lopez@acmeventas.es"].created_at
+    paris = created.astimezone(ZoneInfo("Europe/Paris")).replace(tzinfo=None, microsecond=0)
+    assert ana["Created"].value == paris
+    assert ana["Created"].number_format == "d mmm yyyy, hh:mm"
+    # CSV keeps ISO 8601 in UTC and its apostrophe.
+    csv_ana = next(r for r in read_csv(export("csv")) if r["Email"] == "ana.lopez@acmeventas.es")
+    assert csv_ana["Created"] == created.isoformat(timespec="seconds")
+    assert csv_ana["Phone"] == "'+34 912 345 678"
 
 
 def test_json_keeps_raw_values_with_arrays_and_a_custom_fields_object(sample, users):

@@ -90,19 +90,21 @@ def make_leads(values: list[str]) -> list[Lead]:
     )
 
 
-def test_formula_payloads_go_through_the_import_engine_unchanged(workspace, tmp_path):
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_formula_payloads_go_through_the_import_engine_unchanged(workspace, tmp_path, file_format):
     make_leads(ENGINE_PAYLOADS)
     before = snapshot()
-    report = export_then_import(tmp_path)
+    report = export_then_import(tmp_path, file_format)
     assert (report["unchanged"], report["updated"], report["created"]) == (5, 0, 0)
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 def test_values_that_already_start_with_quotes_come_back_exactly_through_the_engine(
-    workspace, tmp_path
+    workspace, tmp_path, file_format
 ):
     make_leads(QUOTED_PAYLOADS)
     before = snapshot()
-    report = export_then_import(tmp_path)
+    report = export_then_import(tmp_path, file_format)
     assert (report["unchanged"], report["updated"], report["created"]) == (3, 0, 0)
     assert snapshot() == before

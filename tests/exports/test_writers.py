@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+import re
+import zipfile
+from datetime import UTC, date, datetime
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -13,6 +17,7 @@ from exports import writers
 from exports.fields import ExportField
 from exports.writers import neutralise, write_export
 from imports.reading import unquote_formula
+from penguinleads.dates import STYLES
 from tests.exports.conftest import read_csv
 
 # Real payloads: a DDE command, a phone number, arithmetic, a function, tab and CR
@@ -78,6 +83,11 @@ def load(stream: io.BytesIO):
     return load_workbook(stream)
 
 
+def xlsx_held(value: str) -> str:
+    """What an XLSX cell holds for ``value``: an apostrophe only before leading apostrophes."""
+    return "'" + value if value.startswith("'") and neutralise(value) != value else value
+
+
 def test_xlsx_cells_are_text_even_when_they_look_like_formulas_numbers_or_errors():
     values = [*FORMULA_PAYLOADS, "#N/A", "1e5", "007", "=1+1"]
     stream = io.BytesIO()
@@ -87,10 +97,84 @@ def test_xlsx_cells_are_text_even_when_they_look_like_formulas_numbers_or_errors
     assert all(cell.data_type == "s" for cell in cells)
     got = [cell.value for cell in cells]
     # XML turns a carriage return into a line feed; every other value is exact.
-    expected = [neutralise(v).replace("\r", "\n") for v in values]
-    assert got == expected
-    assert got[-1] == "'=1+1"  # text, not the formula's result
-    assert unquote_formula(got[0]) == "=cmd|' /C calc'!A0"
+    assert got == [xlsx_held(v).replace("\r", "\n") for v in values]
+    assert got[-1] == "=1+1"  # text, not the formula's result
+    assert got[2] == "+33 6 12 34 56 78"  # no visible apostrophe…
+    # …Excel's own quote prefix instead, on exactly the formula-like values.
+    assert [cell.quotePrefix for cell in cells] == [True] * len(FORMULA_PAYLOADS) + [
+        False, False, False, True,
+    ]  # fmt: skip
+    # The import's inverse gives back exactly what was exported.
+    assert [unquote_formula(v) for v in got] == [v.replace("\r", "\n") for v in values]
+
+
+def sheet_xml(stream: io.BytesIO) -> tuple[str, list[dict], dict[int, str]]:
+    """The first sheet's XML, the style sheet's cell formats (attributes) and number formats."""
+    with zipfile.ZipFile(stream) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    xfs = [dict(xf.attrib) for xf in styles.find("m:cellXfs", ns)]
+    formats = {
+        int(f.get("numFmtId")): f.get("formatCode") for f in styles.iterfind(".//m:numFmt", ns)
+    }
+    return sheet, xfs, formats
+
+
+def test_a_formula_like_xlsx_cell_is_a_quote_prefixed_string_in_the_files_xml():
+    stream = io.BytesIO()
+    rows = rows_of(["+33 6 12 34 56 78", '=HYPERLINK("http://evil.example")', "Plain"])
+    write_export(stream, file_format="xlsx", fields=FIELDS, rows=rows)
+    sheet, xfs, _ = sheet_xml(stream)
+    assert "<f>" not in sheet and "<f " not in sheet  # no formula anywhere
+    cells = dict(re.findall(r'<c r="(B[234])"([^>]*)>', sheet))
+    for ref, quoted in [("B2", True), ("B3", True), ("B4", False)]:
+        attributes = dict(re.findall(r'(\w+)="([^"]*)"', cells[ref]))
+        assert attributes["t"] in {"s", "inlineStr"}, ref
+        style = xfs[int(attributes.get("s", 0))]
+        assert (style.get("quotePrefix") == "1") is quoted, ref
+    assert "<t>+33 6 12 34 56 78</t>" in sheet  # the value has no leading apostrophe
+    assert "<t>'" not in sheet
+
+
+def test_xlsx_dates_are_date_cells_in_the_workspaces_zone_and_style():
+    fields = [
+        FIELDS[0],
+        ExportField(key="created_at", header="Created", source="created_at", group="record"),
+        ExportField(
+            key="cf:renewal",
+            header="Renewal",
+            source="custom_fields__renewal",
+            group="custom",
+            custom_type="date",
+        ),  # fmt: skip
+    ]
+    rows = [
+        # Text rows (exports.selectors.export_text_rows) and typed rows alike.
+        ("a@example.com", "2026-12-07T15:45:00+00:00", "2027-03-25"),
+        ("b@example.com", datetime(2026, 7, 1, 8, 0, tzinfo=UTC), date(2027, 1, 2)),
+        ("c@example.com", "", "next spring"),  # a value that is no date stays text
+    ]
+    stream = io.BytesIO()
+    write_export(
+        stream, file_format="xlsx", fields=fields, rows=rows,
+        time_zone=ZoneInfo("America/New_York"), date_style=STYLES["en-US"],
+    )  # fmt: skip
+    sheet = load(stream)["Leads"]
+    a, b, c = (list(row) for row in sheet.iter_rows(min_row=2))
+    assert a[1].is_date and a[1].value == datetime(2026, 12, 7, 10, 45)  # New York's wall clock
+    assert b[1].value == datetime(2026, 7, 1, 4, 0)  # summer time
+    assert a[1].number_format == "mmm d, yyyy, h:mm AM/PM"
+    assert a[2].is_date and a[2].value == datetime(2027, 3, 25)
+    assert a[2].number_format == "mmm d, yyyy"
+    assert b[2].value == datetime(2027, 1, 2)
+    assert (c[1].value, c[2].value, c[2].data_type) == (None, "next spring", "s")
+    # In the file: numbers (days since 1900) with a date format, not text.
+    xml, xfs, formats = sheet_xml(stream)
+    created = re.search(r'<c r="B2"([^>]*)><v>([^<]+)</v>', xml)
+    attributes = dict(re.findall(r'(\w+)="([^"]*)"', created.group(1)))
+    assert attributes.get("t", "n") == "n" and float(created.group(2)) > 46000
+    assert formats[int(xfs[int(attributes["s"])]["numFmtId"])] == "mmm d, yyyy, h:mm AM/PM"
 
 
 def test_xlsx_has_a_bold_frozen_header_an_autofilter_and_sized_columns():
@@ -134,7 +218,7 @@ def test_xlsx_drops_control_characters_that_a_workbook_cannot_hold():
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [("\x01=1+1", "'=1+1"), ("\x02\x03@SUM(1)", "'@SUM(1)"), ("'\x01=x", "''=x")],
+    [("\x01=1+1", "=1+1"), ("\x02\x03@SUM(1)", "@SUM(1)"), ("'\x01=x", "''=x")],
 )
 def test_xlsx_drops_control_characters_before_deciding_whether_a_value_is_a_formula(value, shown):
     title = ExportField(key="job_title", header="\x01=HDR()", source="job_title", group="lead")
@@ -143,7 +227,8 @@ def test_xlsx_drops_control_characters_before_deciding_whether_a_value_is_a_form
     write_export(stream, file_format="xlsx", fields=fields, rows=[("a@example.com", value, "")])
     sheet = load(stream)["Leads"]
     assert sheet["B2"].value == shown and sheet["B2"].data_type == "s"
-    assert sheet["C1"].value == "'=HDR()"
+    assert sheet["B2"].quotePrefix
+    assert (sheet["C1"].value, sheet["C1"].quotePrefix) == ("=HDR()", True)
     assert unquote_formula(shown) == value.replace("\x01", "").replace("\x02\x03", "")
 
 
