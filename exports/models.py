@@ -1,12 +1,13 @@
-"""Background exports: one ``ExportJob`` per export too large to download at once.
+"""Exports: one ``ExportJob`` per export a person starts.
 
 Small exports (``exports.services.inline_limit()`` rows or fewer) are written
-and downloaded in the request and leave only an audit event. Larger ones are
-an ``ExportJob``: ``queued → running → completed | failed``, then
-``completed → expired`` when the maintenance sweep deletes the file. Each
-transition is one guarded UPDATE in ``exports.services``. The file lives in
-private storage (``<schema>/exports/<id>/<name>``) and is only ever served
-by the permission-checked download view.
+in the request and downloaded at once: their job (``direct``) is created
+running and completed in that request. Larger ones are run by a worker:
+``queued → running → completed | failed``. Either way ``completed → expired``
+when the maintenance sweep deletes the file. Each transition is one guarded
+UPDATE in ``exports.services``. The file lives in private storage
+(``<schema>/exports/<id>/<name>``) and is only ever served by the
+permission-checked download view.
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ class ExportJob(models.Model):
     sendable_only = models.BooleanField(default=False)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.LEADS)
     description = models.CharField(max_length=300, blank=True, help_text="What was exported.")
+    direct = models.BooleanField(
+        default=False, help_text="Written and downloaded at once (a small export), not by a worker."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0, help_text="Rows written so far.")

@@ -5,8 +5,10 @@ Entry points (the export form, a list's members, the Django admin, the
 rows from one query into a writer and records the audit event. Around it:
 
 - :func:`export_start` (the pages): at most ``inline_limit()`` rows are
-  written to a temporary file in the request and downloaded at once; more
-  become an :class:`~exports.models.ExportJob` run by a worker.
+  written in the request and downloaded at once; more are run by a worker.
+  Either way the export is an :class:`~exports.models.ExportJob` whose file
+  is kept in private storage until it expires, so the exports page lists
+  every export a person made, and a direct download can be downloaded again.
 - :func:`export_job_run` (the worker): ``queued → running → completed |
   failed``, progress on a second connection, the file into private storage
   under ``<schema>/exports/<id>/<name>``.
@@ -161,12 +163,96 @@ def export_write(
 
 @dataclass
 class InlineExport:
-    """A finished small export: ``file`` (a temporary file at position 0) to send and close."""
+    """A finished small export: ``file`` (a temporary file at position 0) to send and close,
+    and its ``job`` (completed, ``direct``, its copy of the file in private storage)."""
 
     file: IO[bytes]
     file_name: str
     content_type: str
     rows: int
+    job: ExportJob
+
+
+def _job_create(
+    *,
+    actor: User,
+    file_format: str,
+    fields: list[ExportField],
+    selection: LeadSelection,
+    lead_list: LeadList | None,
+    sendable_only: bool,
+    source: str,
+    **state,
+) -> ExportJob:
+    return ExportJob.objects.create(
+        format=file_format,
+        fields=[f.key for f in fields],
+        selection=selection.to_json(),
+        lead_list=lead_list,
+        list_name=lead_list.name if lead_list is not None else "",
+        sendable_only=sendable_only,
+        source=source,
+        description=selection_describe(
+            selection=selection, lead_list=lead_list, sendable_only=sendable_only
+        ),
+        created_by=actor,
+        **state,
+    )
+
+
+def _store(job: ExportJob, *, file: IO[bytes], name: str, rows: int) -> str:
+    """Save ``file`` as the running ``job``'s file in private storage and complete the job,
+    in the caller's transaction; return the file's path.
+
+    The file is deleted again when completing fails; after that, the caller
+    deletes it (``path``) if its transaction does not commit.
+    """
+    storage = storages["private"]
+    file.seek(0)
+    path = storage.save(f"{connection.schema_name}/exports/{job.pk}/{name}", File(file, name=name))
+    try:
+        finished = timezone.now()
+        completed = _transition(
+            job.pk,
+            from_=[ExportJob.Status.RUNNING],
+            to=ExportJob.Status.COMPLETED,
+            rows=rows,
+            rows_total=rows,
+            file_name=name,
+            file_path=path,
+            file_size=storage.size(path),
+            finished_at=finished,
+            heartbeat_at=finished,
+            expires_at=finished + timedelta(days=retention_days()),
+        )
+        if not completed:
+            raise RuntimeError("The export was marked failed while it was still running.")
+    except BaseException:
+        storage.delete(path)
+        raise
+    return path
+
+
+def _export_now(*, file: IO[bytes], **export) -> ExportJob:
+    """Write a small export to ``file`` in this request, keep a copy like a background
+    export's, and return its completed job (``direct``): all or nothing, with its audit event."""
+    name = export_file_name(file_format=export["file_format"], lead_list=export["lead_list"])
+    path = ""
+    try:
+        with transaction.atomic():
+            started = timezone.now()
+            job = _job_create(
+                **export, status=ExportJob.Status.RUNNING, direct=True, started_at=started,
+                heartbeat_at=started,
+            )  # fmt: skip
+            rows = export_write(stream=file, job=job, **export)
+            path = _store(job, file=file, name=name, rows=rows)
+    except BaseException:
+        if path:
+            storages["private"].delete(path)
+        raise
+    job.refresh_from_db()
+    return job
 
 
 def export_start(
@@ -184,8 +270,9 @@ def export_start(
 
     Remembers the chosen fields for ``actor`` (``remember_fields``). Counts
     at most ``inline_limit()`` + 1 rows; up to the limit the file is written
-    here and returned as an :class:`InlineExport` (audited); beyond it an
-    ``ExportJob`` is created and deferred on queue ``exports`` in one
+    here and returned as an :class:`InlineExport` (audited, its job completed
+    and its file kept until it expires, like a background export's); beyond
+    it an ``ExportJob`` is created and deferred on queue ``exports`` in one
     transaction, and returned queued. Raises ValidationError when nothing
     matches, the filter is invalid or a field is unknown.
     """
@@ -203,39 +290,28 @@ def export_start(
     count = lead_count(queryset, cap=inline_limit())
     if count.value == 0:
         raise ValidationError("No lead matches this selection: there is nothing to export.")
+    export = {
+        "actor": actor, "file_format": file_format, "fields": fields, "selection": selection,
+        "lead_list": lead_list, "sendable_only": sendable_only, "source": source,
+    }  # fmt: skip
     if count.exact:
         # Returned open: the response streams it, then closes (and so deletes) it.
         file = tempfile.TemporaryFile()  # noqa: SIM115
         try:
-            rows = export_write(
-                stream=file, actor=actor, file_format=file_format, fields=fields,
-                selection=selection, lead_list=lead_list, sendable_only=sendable_only,
-                source=source,
-            )  # fmt: skip
+            job = _export_now(file=file, **export)
         except BaseException:
             file.close()
             raise
         file.seek(0)
         return InlineExport(
             file=file,
-            file_name=export_file_name(file_format=file_format, lead_list=lead_list),
+            file_name=job.file_name,
             content_type=CONTENT_TYPES[file_format],
-            rows=rows,
+            rows=job.rows,
+            job=job,
         )
     with transaction.atomic():
-        job = ExportJob.objects.create(
-            format=file_format,
-            fields=[f.key for f in fields],
-            selection=selection.to_json(),
-            lead_list=lead_list,
-            list_name=lead_list.name if lead_list is not None else "",
-            sendable_only=sendable_only,
-            source=source,
-            description=selection_describe(
-                selection=selection, lead_list=lead_list, sendable_only=sendable_only
-            ),
-            created_by=actor,
-        )
+        job = _job_create(**export)
         app.configure_task(EXPORT_TASK, queue=EXPORTS_QUEUE).defer(
             schema_name=connection.schema_name, job_id=job.pk
         )
@@ -328,26 +404,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
                 )  # fmt: skip
             finally:
                 progress.close()
-            tmp.seek(0)
-            path = storage.save(
-                f"{connection.schema_name}/exports/{job.pk}/{name}", File(tmp, name=name)
-            )
-            finished = timezone.now()
-            completed = _transition(
-                job.pk,
-                from_=[ExportJob.Status.RUNNING],
-                to=ExportJob.Status.COMPLETED,
-                rows=rows,
-                rows_total=rows,
-                file_name=name,
-                file_path=path,
-                file_size=storage.size(path),
-                finished_at=finished,
-                heartbeat_at=finished,
-                expires_at=finished + timedelta(days=retention_days()),
-            )
-            if not completed:
-                raise RuntimeError("The export was marked failed while it was still running.")
+            path = _store(job, file=tmp, name=name, rows=rows)
     except Exception as exc:
         if path:
             storage.delete(path)

@@ -81,3 +81,13 @@ def test_filter_the_leads_export_xlsx_and_the_file_holds_exactly_those_leads(
     )  # fmt: skip
     assert dde["Created"].is_date
     assert {row["Last name"] for row in rows} == {"Lefèvre"}
+
+    # The exports page lists the direct download, and serves it again.
+    page.goto(web_server.url(workspace, "/exports/"))
+    listed = page.locator("[data-export-status]")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("Leads matching Search: acme")
+    expect(listed).to_contain_text("Downloaded at once")
+    with page.expect_download() as again:
+        listed.get_by_role("link", name="Download").click()
+    assert again.value.suggested_filename == download.suggested_filename

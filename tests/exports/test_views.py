@@ -74,6 +74,7 @@ def settings_post(workspace, **changes) -> dict:
         for name in (
             "default_phone_region",
             "time_zone",
+            "date_style",
             "file_retention_days",
             "undo_window_days",
             "import_max_file_mb",
@@ -153,7 +154,55 @@ def test_a_small_export_downloads_at_once_and_is_audited(client_for, users, samp
     assert {r["Email"]: r["Tags"] for r in records}["ana.lopez@acmeventas.es"] == "VIP; Webinar"
     event = AuditEvent.objects.get(verb="export")
     assert (event.actor, event.count, event.details["source"]) == (users[MEMBER], 4, "leads")
+    job = ExportJob.objects.get()
+    assert (event.target_type, event.target_id) == ("exports.exportjob", str(job.pk))
+
+
+def test_a_direct_download_is_listed_on_the_exports_page_and_downloads_again(
+    client_for, users, sample, private_storage
+):
+    client = client_for(MEMBER)
+    first = client.post(CREATE, export_post(file_format="xlsx"))
+    downloaded = body(first)
+    job = ExportJob.objects.get()
+    assert (job.status, job.direct, job.format, job.rows, job.created_by) == (
+        "completed", True, "xlsx", 4, users[MEMBER],
+    )  # fmt: skip
+    assert job.description == "All leads" and job.fields == ["email", "tags"]
+    assert first["Content-Disposition"] == f'attachment; filename="{job.file_name}"'
+    # Kept like a background export's file, for as long (the workspace's retention rules).
+    assert job.expires_at > job.finished_at >= job.started_at
+    assert (private_storage / job.file_path).read_bytes() == downloaded
+    assert job.file_size == len(downloaded)
+
+    html = client.get(LIST).content.decode()
+    assert "No exports yet" not in html
+    row = re.search(rf'<tr id="export-{job.pk}".*?</tr>', html, re.S).group(0)
+    assert "All leads" in row and "Excel (XLSX)" in row and ">4</td>" in row
+    assert "Downloaded at once" in row and job.get_download_url() in row
+    again = client.get(job.get_download_url())
+    assert body(again) == downloaded
+    # Who: on everyone's tab for those who may see it, never on another person's own tab.
+    everyone = client_for(OWNER).get(LIST, {"who": "all"}).content.decode()
+    assert f'id="export-{job.pk}"' in everyone and str(users[MEMBER]) in everyone
+    assert f'id="export-{job.pk}"' not in client_for(ADMIN).get(LIST).content.decode()
+
+
+def test_a_direct_download_that_fails_midway_leaves_no_export_file_or_event(
+    client_for, sample, private_storage, monkeypatch
+):
+    from exports import services
+
+    def write_half(stream, **kwargs):
+        stream.write(b"Email\r\n")
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(services, "write_export", write_half)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        client_for(MEMBER).post(CREATE, export_post())
     assert not ExportJob.objects.exists()
+    assert not AuditEvent.objects.filter(verb="export").exists()
+    assert [p for p in private_storage.rglob("*") if p.is_file()] == []
 
 
 @pytest.mark.parametrize(
