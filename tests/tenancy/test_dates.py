@@ -157,3 +157,16 @@ def test_no_python_code_formats_dates_for_pages_on_its_own():
             if re.search(r"\bdate_format\(|\bdateformat\.format\(", text):
                 offenders.append(str(path.relative_to(settings.BASE_DIR)))
     assert offenders == ["penguinleads/dates.py"]
+
+
+def test_platform_staff_edit_the_date_format_in_the_workspace_admin_beside_the_other_settings(
+    public_client,
+):
+    connection.set_schema_to_public()
+    staff = User.objects.create_superuser("staff@platform.example", "x-long-password-42")
+    public_client.force_login(staff)
+    alpha = WorkspaceSettings.objects.get(workspace__slug="alpha")
+    html = public_client.get(f"/admin/tenancy/workspace/{alpha.workspace_id}/change/").content
+    html = html.decode()
+    assert 'name="settings-0-date_style"' in html and 'name="settings-0-time_zone"' in html
+    assert '<option value="iso">2026-12-07 15:45 (ISO 8601)</option>' in html
