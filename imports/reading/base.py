@@ -41,8 +41,11 @@ class Limits:
 
     ``max_uncompressed_bytes`` is the zip-bomb guard for XLSX workbooks and for
     ``.zip``/``.gz`` containers: left ``None`` it becomes 50 × ``max_bytes``,
-    capped at 4 GiB. ``max_line_chars`` bounds one physical line of a CSV, so
-    a file without line breaks cannot make the reader hold it whole.
+    capped at 4 GiB. ``max_compression_ratio`` bounds how many times one part
+    of a workbook may expand (see ``workbook.check_workbook_parts``).
+    ``max_line_chars`` bounds one physical line of a CSV, so a file without
+    line breaks cannot make the reader hold it whole, and the text of one row
+    of a workbook, whose cells may all refer to one long shared string.
     """
 
     max_bytes: int = 512 * 1024**2
@@ -51,6 +54,7 @@ class Limits:
     max_cell_chars: int = 1_000_000
     max_uncompressed_bytes: int | None = None
     max_line_chars: int = 16 * 1024**2
+    max_compression_ratio: int = 500
 
     def __post_init__(self) -> None:
         if self.max_uncompressed_bytes is None:

@@ -17,8 +17,8 @@ engine passes ``lambda: storage.open(path, "rb")``): the file is read from
 the start more than once and never held whole. Formats are recognised from
 their first bytes, not their names: CSV/TSV/TXT, XLSX, and ``.zip`` or
 ``.gz`` holding exactly one CSV-like file. A workbook inside a zip or gz is
-refused (it is compressed already, and openpyxl would need to seek inside a
-compressed stream); so are legacy ``.xls``, ``.xlsb`` and ``.ods``.
+refused (it is compressed already, and reading its parts would need to seek
+inside a compressed stream); so are legacy ``.xls``, ``.xlsb`` and ``.ods``.
 
 What is *not* done here: trimming or cleaning values, and the formula-prefix
 inverse. Cells come out exactly as stored; the engine's per-value cleaning
@@ -48,7 +48,12 @@ from imports.reading.base import (
 )
 from imports.reading.delimited import SAMPLE_BYTES, Opener, csv_records, sniff_csv
 from imports.reading.tables import data_rows
-from imports.reading.workbook import check_zip_sizes, sniff_xlsx, xlsx_rows
+from imports.reading.workbook import (
+    check_zip_directory,
+    check_zip_sizes,
+    sniff_xlsx,
+    xlsx_rows,
+)
 
 OpenBinary = Callable[[], BinaryIO]
 
@@ -150,7 +155,8 @@ def iter_rows(
 
     Memory stays bounded by the limits whatever the file's size. CSV costs a
     thin loop over ``csv.reader`` (about 500k rows/s for 12 columns, see
-    ``bench/read_speed.py``); XLSX is openpyxl's read-only parser (7–14k rows/s).
+    ``bench/read_speed.py``); XLSX is streamed by
+    :mod:`imports.reading.workbook_xml` (about 10k rows/s, ``bench/workbook.py``).
     """
     if profile.file_format == "xlsx":
         yield from xlsx_rows(
@@ -213,8 +219,10 @@ def _zip_kind(open_binary: OpenBinary, *, limits: Limits) -> tuple[str, list[zip
     inflated.
     """
     try:
-        with open_binary() as raw, zipfile.ZipFile(raw) as archive:
-            infos = archive.infolist()
+        with open_binary() as raw:
+            check_zip_directory(raw, what="file")
+            with zipfile.ZipFile(raw) as archive:
+                infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise FileReadError(
             "This file looks like a zip archive or a workbook but is damaged. Save or "

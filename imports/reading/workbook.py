@@ -1,16 +1,17 @@
-"""XLSX workbooks: zip-bomb guard, openpyxl read-only streaming, cell values as text.
+"""XLSX workbooks: zip-bomb guards, streamed parts, cell values as text.
 
-Workbooks are untrusted: the zip's declared uncompressed sizes are checked
-before openpyxl sees the file (``zipfile`` never inflates a member past its
-declared size, so the declaration is a real bound), openpyxl parses XML with
-defusedxml (installed; openpyxl picks it up by itself), external links are
-not loaded (``keep_links=False``) and formulas give their cached values
-(``data_only=True``).
+Workbooks are untrusted. Before a part is parsed, the zip's central
+directory must declare at most ``max_uncompressed_bytes`` in all
+(``zipfile`` never inflates a member past its declared size, so the
+declaration is a real bound) and no part of 1 MB or more may expand more
+than ``max_compression_ratio`` times. Then the parts are read as streams by
+:mod:`imports.reading.workbook_xml`, with bounded memory whatever they hold
+(a 1,048,576-row workbook included, see ``bench/workbook.py``); external
+links, macros and formulas are never read (a formula's cached value is).
 """
 
 from __future__ import annotations
 
-import warnings as _warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -18,16 +19,13 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, BinaryIO
 
-import openpyxl
-from openpyxl.worksheet import _read_only, _reader
-from openpyxl.worksheet.dimensions import SheetDimension
-from openpyxl.xml.functions import iterparse
-
 from imports.reading.base import FileReadError, Limits, ReadOptions, ReadWarning, number, size_label
+from imports.reading.delimited import _where
 from imports.reading.tables import data_rows, shape_table
+from imports.reading.workbook_xml import Book, Sheet, sheet_rows
 
-# What Excel shows in a cell whose formula failed. openpyxl hands error cells
-# over as these strings; a person typing "#N/A" as a value means the same.
+# What Excel shows in a cell whose formula failed. Error cells come as these
+# strings; a person typing "#N/A" as a value means the same.
 ERROR_VALUES = frozenset(
     {
         "#NULL!",
@@ -48,33 +46,52 @@ ERROR_VALUES = frozenset(
         "#PYTHON!",
     }
 )
-# Sniffing counts a sheet's rows exactly up to this many (about 0.1 s of
-# parsing); beyond, the sheet's declared size gives the estimate.
+# Sniffing counts a sheet's rows exactly up to this many (a fraction of a
+# second of parsing); beyond, the sheet's declared size gives the estimate.
 _COUNT_ROWS = 1_000
+# Parts smaller than this are never refused for their compression ratio: they
+# cost nothing, and a short run of spaces compresses as well as a bomb.
+_RATIO_FLOOR = 1024 * 1024
+# A workbook's zip directory lists its parts: a few dozen, a few thousand
+# with many images, about 100 bytes each.
+MAX_ZIP_DIRECTORY = 2 * 1024**2
+_REFUSE = "It may be damaged or built to attack servers: save it again from Excel, or export "
+_REFUSE += "the data as CSV."
 
 OnError = Callable[[int, int, str], None]
 
 
-def _get_size(self: Any) -> None:
-    """openpyxl's ``ReadOnlyWorksheet._get_size``, stopping where ``<sheetData>`` starts.
+def check_zip_directory(stream: BinaryIO, *, what: str) -> None:
+    """Refuse a zip whose directory of members is too large to be read into memory.
 
-    openpyxl 3.1 looks for ``<dimension>`` on "end" events, so when a sheet
-    has none (openpyxl's own write-only mode writes none) it parses the whole
-    sheet inside ``load_workbook``: 15 s for 100k rows, before a row is read,
-    and again for every load. Same result, read from the sheet's first lines.
+    ``zipfile`` reads the whole central directory and makes an object per
+    member before anything can be checked; its size is read first from the
+    end record (a few bytes at the end of the file). A file it cannot find
+    there is left for ``zipfile`` to call damaged.
     """
-    with self._get_source() as source:
-        for _event, element in iterparse(source, events=("start",)):
-            if element.tag == _reader.DIMENSION_TAG:
-                bounds = SheetDimension.from_tree(element).boundaries
-                self._min_column, self._min_row, self._max_column, self._max_row = bounds
-                return
-            if element.tag == _reader.DATA_TAG:
-                return
+    try:
+        end = zipfile._EndRecData(stream)  # the standard library's own reader of that record
+    except (OSError, ValueError, EOFError):
+        end = None
+    if end and end[zipfile._ECD_SIZE] > MAX_ZIP_DIRECTORY:
+        raise FileReadError(
+            f"This {what} lists {number(end[zipfile._ECD_ENTRIES_TOTAL])} files inside it "
+            f"(its directory takes {size_label(end[zipfile._ECD_SIZE])}; the limit is "
+            f"{size_label(MAX_ZIP_DIRECTORY)}). {_REFUSE}"
+        )
+    stream.seek(0)
 
 
-# Patched once for the process: read-only loads anywhere get the same answer, sooner.
-_read_only.ReadOnlyWorksheet._get_size = _get_size
+def _members(stream: BinaryIO, what: str) -> list[zipfile.ZipInfo]:
+    check_zip_directory(stream, what=what)
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            return archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise FileReadError(
+            f"This {what} could not be opened: it is damaged or not really a zip file. "
+            f"Open it and save it again, or export the data as CSV."
+        ) from None
 
 
 def check_zip_sizes(stream: BinaryIO, *, limits: Limits, what: str = "workbook") -> list[str]:
@@ -82,52 +99,77 @@ def check_zip_sizes(stream: BinaryIO, *, limits: Limits, what: str = "workbook")
 
     Reads only the zip's central directory. Returns the member names.
     """
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise FileReadError(
-            f"This {what} could not be opened: it is damaged or not really a zip file. "
-            f"Open it and save it again, or export the data as CSV."
-        ) from None
+    infos = _members(stream, what)
+    _check_declared(infos, limits=limits, what=what)
+    return [info.filename for info in infos]
+
+
+def _check_declared(infos: list[zipfile.ZipInfo], *, limits: Limits, what: str) -> None:
     declared = sum(info.file_size for info in infos)
     cap = limits.max_uncompressed_bytes or 0
     if declared > cap:
         raise FileReadError(
             f"This {what} would expand to {size_label(declared)} when opened; the limit is "
-            f"{size_label(cap)}. It may be damaged or built to attack servers: save it again "
-            f"from Excel, or export the data as CSV."
+            f"{size_label(cap)}. {_REFUSE}"
         )
-    return [info.filename for info in infos]
 
 
-def _open(stack: ExitStack, open_binary: Callable[[], BinaryIO], limits: Limits) -> Any:
-    stream = stack.enter_context(open_binary())
-    check_zip_sizes(stream, limits=limits)
-    stream.seek(0)
-    try:
-        with _warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it skips: noise here.
-            _warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(
-                stream, read_only=True, data_only=True, keep_links=False, keep_vba=False
+def check_workbook_parts(infos: list[zipfile.ZipInfo], *, limits: Limits) -> None:
+    """Refuse, from the central directory alone, a workbook whose parts cannot be real.
+
+    The declared total is capped (:func:`check_zip_sizes`), and so is each
+    part's compression ratio. Deflate cannot shrink anything more than 1,032
+    times, and only a byte or two repeated over and over gets near that (the
+    classic bomb, a 1 GB cell in a 1 MB file). Measured on generated parts:
+    a 1,048,576-row lead workbook expands 7 times, a sheet repeating one
+    value in every cell 17 times, and a writer that leaves out the cells'
+    references (``r="A12"``) and repeats one cell on every row 411 times; an
+    empty row written 300,000 times, 681 times, holds nothing to import. The
+    limit, 500 by default, sits between.
+    """
+    _check_declared(infos, limits=limits, what="workbook")
+    for info in infos:
+        if info.file_size < _RATIO_FLOOR:
+            continue
+        ratio = info.file_size / max(info.compress_size, 1)
+        if ratio > limits.max_compression_ratio:
+            raise FileReadError(
+                f'This workbook\'s part "{info.filename}" expands {ratio:,.0f} times when '
+                f"opened ({size_label(info.compress_size)} to {size_label(info.file_size)}): "
+                f"no real workbook compresses like that; the limit is "
+                f"{number(limits.max_compression_ratio)} times. {_REFUSE}"
             )
-    except Exception as exc:  # openpyxl raises many kinds on a broken or hostile file
+
+
+def _open(stack: ExitStack, open_binary: Callable[[], BinaryIO], limits: Limits) -> Book:
+    stream = stack.enter_context(open_binary())
+    check_zip_directory(stream, what="workbook")
+    try:
+        archive = stack.enter_context(zipfile.ZipFile(stream))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise FileReadError(
+            "This workbook could not be opened: it is damaged or not really a zip file. "
+            "Open it and save it again, or export the data as CSV."
+        ) from None
+    check_workbook_parts(archive.infolist(), limits=limits)
+    try:
+        return Book(archive, limits)
+    except FileReadError:
+        raise
+    except Exception as exc:  # a broken or hostile file fails in many ways
         raise FileReadError(
             "This workbook could not be opened: it is damaged, password-protected or uses "
             "content we refuse. Open it in Excel, save it again as .xlsx, or export the data "
             "as CSV."
         ) from exc
-    stack.callback(workbook.close)
-    return workbook
 
 
-def _sheet(workbook: Any, wanted: str | None) -> Any:
-    sheets = workbook.worksheets
+def _sheet(book: Book, wanted: str | None) -> Sheet:
+    sheets = book.worksheets
     if not sheets:
         raise FileReadError("This workbook has no worksheets with cells (only charts).")
     if wanted is None:
-        visible = [ws for ws in sheets if ws.sheet_state == "visible"]
+        visible = [ws for ws in sheets if ws.state == "visible"]
         return (visible or sheets)[0]
     for ws in sheets:
         if ws.title == wanted:
@@ -173,19 +215,26 @@ def cell_text(value: Any) -> str:
 
 
 def xlsx_records(
-    ws: Any, *, on_error: OnError, min_row: int = 1
+    book: Book,
+    ws: Sheet,
+    *,
+    on_error: OnError,
+    min_row: int = 1,
+    headers: list[str] | None = None,
 ) -> Iterator[tuple[int, list[str]]]:
     """Every row of the sheet from ``min_row`` as ``(row number, cells as text)``.
 
     Error cells (``#N/A``, ``#REF!``…) become "" and are passed to
     ``on_error(row, column index, error)``. The sheet's declared dimension is
-    ignored: some writers declare "A1" and openpyxl would stop there.
+    ignored: some writers declare "A1". ``headers`` name columns in messages.
     """
-    ws.reset_dimensions()
     row = min_row - 1
+
+    def where(at: int, index: int | None) -> tuple[str | None, str]:
+        return _where(at, headers, index)
+
     try:
-        for row, values in enumerate(ws.iter_rows(min_row=min_row, values_only=True), min_row):
-            cells = [value if type(value) is str else cell_text(value) for value in values]
+        for row, cells in sheet_rows(book, ws, min_row=min_row, cell_text=cell_text, where=where):
             if not ERROR_VALUES.isdisjoint(cells):
                 for index, cell in enumerate(cells):
                     if cell in ERROR_VALUES:
@@ -195,9 +244,10 @@ def xlsx_records(
     except FileReadError:
         raise
     except Exception as exc:  # a damaged sheet fails mid-way with parser or zip errors
+        after = f" after row {number(row)}" if row else ""
         raise FileReadError(
-            f"The workbook is damaged after row {number(row)}: open it in Excel, save it "
-            f"again, or export the data as CSV.",
+            f"The workbook is damaged{after}: open it in Excel, save it again, or export the "
+            f"data as CSV.",
             row=row + 1,
         ) from exc
 
@@ -208,11 +258,11 @@ def sniff_xlsx(
     """The XLSX half of :func:`imports.reading.sniff`: the profile's fields as a dict."""
     errors: list[tuple[int, int, str]] = []
     with ExitStack() as stack:
-        workbook = _open(stack, open_binary, limits)
-        ws = _sheet(workbook, options.sheet)
-        sheets = [sheet.title for sheet in workbook.worksheets]
-        declared_rows = ws.max_row
-        records = xlsx_records(ws, on_error=lambda *error: errors.append(error))
+        book = _open(stack, open_binary, limits)
+        ws = _sheet(book, options.sheet)
+        sheets = [sheet.title for sheet in book.worksheets]
+        declared_rows = book.declared_rows(ws)
+        records = xlsx_records(book, ws, on_error=lambda *error: errors.append(error))
         shape = shape_table(
             records, header_row=options.header_row, limits=limits, count_up_to=_COUNT_ROWS
         )
@@ -235,7 +285,7 @@ def sniff_xlsx(
         if (declared_rows or 0) > seen:
             approx = declared_rows - shape.header_row
         else:
-            approx = _rows_from_xml_size(open_binary, ws)
+            approx = _rows_from_xml_size(open_binary, ws.path)
     return {
         "file_format": "xlsx",
         "encoding": None,
@@ -250,11 +300,8 @@ def sniff_xlsx(
     }
 
 
-def _rows_from_xml_size(open_binary: Callable[[], BinaryIO], ws: Any) -> int | None:
+def _rows_from_xml_size(open_binary: Callable[[], BinaryIO], path: str) -> int | None:
     """Estimate a sheet's rows from its XML's size and the bytes per row of its first 256 KB."""
-    path = getattr(ws, "_worksheet_path", None)  # openpyxl's; absent in another version
-    if not path:
-        return None
     try:
         with open_binary() as raw, zipfile.ZipFile(raw) as archive:
             size = archive.getinfo(path).file_size
@@ -284,9 +331,9 @@ def xlsx_rows(
             warnings.append(ReadWarning(row=row, column=column, value=code, reason=reason))
 
     with ExitStack() as stack:
-        workbook = _open(stack, open_binary, limits)
-        ws = _sheet(workbook, sheet)
-        records = xlsx_records(ws, on_error=on_error, min_row=header_row + 1)
+        book = _open(stack, open_binary, limits)
+        ws = _sheet(book, sheet)
+        records = xlsx_records(book, ws, on_error=on_error, min_row=header_row + 1, headers=headers)
         yield from data_rows(
             records,
             headers=headers,
