@@ -14,8 +14,11 @@ Contract:
 - Output order is the input order, whatever the number of helpers: batch
   ``n`` goes to helper ``n mod helpers``, and blocks are collected in the
   same round.
-- Memory stays bounded: at most ``helpers * IN_FLIGHT`` batches are queued
-  or being cleaned at any time.
+- Memory stays bounded: a batch ends at ``BATCH_ROWS`` rows or once its
+  cells hold ``BATCH_CHARS`` characters, and at most ``helpers * IN_FLIGHT``
+  batches, holding at most ``IN_FLIGHT_CHARS`` characters beyond the last
+  one sent, are queued or being cleaned at any time (a file of a few very
+  long rows waits for each block instead of queueing them all).
 - Helpers are ended whenever the call ends (done, a bad file, a cancel, a
   closed generator, a helper's own failure): asked to stop, then killed after
   ``STOP_GRACE`` seconds. No wait on a helper is unbounded: a helper that
@@ -40,14 +43,18 @@ import os
 import queue
 import signal
 import traceback
+from collections import deque
 from collections.abc import Iterable, Iterator
-from itertools import islice
 
 from imports.engine.cleaning import RowCleaner
 from imports.engine.rows import encode_rows
 
 BATCH_ROWS = 2000
 IN_FLIGHT = 3
+# Lead rows hold a few hundred characters: these bounds only cut batches of
+# rows with very long cells (up to max_cell_chars each).
+BATCH_CHARS = 2_000_000
+IN_FLIGHT_CHARS = 8_000_000
 PARALLEL_MIN_ROWS = 20_000
 POLL_SECONDS = 0.5
 STOP_GRACE = 2.0
@@ -71,10 +78,19 @@ def _clean_block(cleaner: RowCleaner, batch: list[tuple[int, list[str]]]) -> tup
     return encode_rows(cleaner.stage(batch)).encode(), len(batch)
 
 
-def _batches(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list]:
-    iterator = iter(rows)
-    while batch := list(islice(iterator, size)):
-        yield batch
+def _batches(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[tuple[list, int]]:
+    """``(batch, characters in its cells)``: up to ``size`` rows, fewer when they hold
+    ``BATCH_CHARS`` characters."""
+    batch: list[tuple[int, list[str]]] = []
+    chars = 0
+    for row in rows:
+        batch.append(row)
+        chars += len("".join(row[1]))  # the fastest count of a row's characters
+        if chars >= BATCH_CHARS or len(batch) == size:
+            yield batch, chars
+            batch, chars = [], 0
+    if batch:
+        yield batch, chars
 
 
 def cleaned_blocks(
@@ -94,19 +110,22 @@ def cleaned_blocks(
     """
     batch_rows = batch_rows or BATCH_ROWS
     if workers <= 0:
-        for batch in _batches(rows, batch_rows):
+        for batch, _chars in _batches(rows, batch_rows):
             block, count = _clean_block(cleaner, batch)
             counter[0] += count
             yield block
         return
     with _Helpers(cleaner, workers) as helpers:
         sent = received = 0
-        for batch in _batches(rows, batch_rows):
+        in_flight: deque[int] = deque()  # characters of each batch sent, not yet received
+        for batch, chars in _batches(rows, batch_rows):
             helpers.send(sent, batch)
             sent += 1
-            while sent - received >= workers * IN_FLIGHT:
+            in_flight.append(chars)
+            while sent - received >= workers * IN_FLIGHT or sum(in_flight) > IN_FLIGHT_CHARS:
                 block, count = helpers.receive(received)
                 received += 1
+                in_flight.popleft()
                 counter[0] += count
                 yield block
         while received < sent:

@@ -331,3 +331,32 @@ def test_a_refused_workbook_s_reason_is_shown_at_upload(client_for, private_stor
     assert 'part "xl/sharedStrings.xml" expands 1,0' in page
     assert "no real workbook compresses like that" in page
 
+
+# -- between the reader and the cleaning helpers --------------------------------------------
+
+
+def test_rows_queued_for_the_cleaning_helpers_are_bounded_in_characters(monkeypatch):
+    # 40 rows of 400,000 characters (cells within the limits): one batch of 16 million
+    # characters if batches were cut by row count only, queued up to 6 at once.
+    from imports.engine import parallel
+
+    monkeypatch.setattr(parallel, "_clean_block", lambda cleaner, batch: (b"", len(batch)))
+    in_flight, peak = [], [0]
+    send, receive = parallel._Helpers.send, parallel._Helpers.receive
+
+    def sending(helpers, number, batch):
+        in_flight.append(sum(len(cell) for _row, cells in batch for cell in cells))
+        peak[0] = max(peak[0], sum(in_flight))
+        send(helpers, number, batch)
+
+    def receiving(helpers, number):
+        in_flight.pop(0)
+        return receive(helpers, number)
+
+    monkeypatch.setattr(parallel._Helpers, "send", sending)
+    monkeypatch.setattr(parallel._Helpers, "receive", receiving)
+    rows = [(n, ["x" * 400_000]) for n in range(2, 42)]
+    counter = [0]
+    blocks = list(parallel.cleaned_blocks(None, iter(rows), workers=2, counter=counter))
+    assert counter == [40] and len(blocks) == 8  # batches of 5 rows: 2,000,000 characters
+    assert peak[0] <= parallel.IN_FLIGHT_CHARS + parallel.BATCH_CHARS
