@@ -62,8 +62,9 @@ _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 MAX_TAG_BYTES = 1024 * 1024
 _CHUNK = 64 * 1024
 # Shared strings beyond this many bytes of text and offsets go to temporary
-# files: a 1,048,576-row lead workbook's 1.7 million texts take 53 MB.
-STRINGS_IN_MEMORY = 96 * 1024**2
+# files: a 1,048,576-row lead workbook's 1.7 million texts take 53 MB, and
+# its import's dry run peaks at 144 MB of the 256 MB an import may take.
+STRINGS_IN_MEMORY = 64 * 1024**2
 # The smallest cell that refers to a shared string, <c t="s"><v>0</v></c>, is
 # 21 bytes: a table with more texts than the sheets' bytes / 21 is not real.
 _SHARED_CELL_BYTES = 21
@@ -451,7 +452,9 @@ class _RowParser:
     """expat handlers collecting a sheet's rows as ``(row, [(column, type, style, text)])``.
 
     Values stay as the XML has them until :func:`sheet_rows` hands the row
-    on: a chunk of XML can refer to many long shared strings.
+    on: a chunk of XML can refer to many long shared strings. A cell's text
+    is its ``<v>``, or for an inline string every ``<t>`` of its ``<is>``
+    but the phonetic guides'.
     """
 
     def __init__(self, *, max_chars: int, max_columns: int, too_long: Callable, too_wide: Callable):
@@ -463,11 +466,11 @@ class _RowParser:
         self._column = 0
         self._type = "n"
         self._style = 0
-        self._pieces: list[str] | None = None
+        self._pieces: list[str] = []
         self._length = 0
+        self._capturing = False
         self._inline = False
         self._phonetic = 0
-        self._value: str | None = None
 
     def start(self, name: str, attrs: dict) -> None:
         if name == _C:
@@ -476,11 +479,10 @@ class _RowParser:
             self._type = attrs.get("t", "n")
             style = attrs.get("s")
             self._style = int(style) if style else 0
-            self._value = None
-            self._inline = False
+            self._pieces, self._length = [], 0
         elif name == _V:
-            if self._type != "inlineStr":  # openpyxl reads an inline string's <is> only
-                self._pieces, self._length = [], 0
+            # openpyxl reads an inline string's <is> only
+            self._capturing = self._type != "inlineStr"
         elif name == _ROW:
             ref = attrs.get("r")
             if ref:
@@ -500,37 +502,37 @@ class _RowParser:
             self._cells = []
         elif name == _IS:
             self._inline = self._type == "inlineStr"
-            if self._inline:
-                self._value = ""
         elif name == _T:
-            if self._inline and not self._phonetic:
-                self._pieces, self._length = [], 0
+            self._capturing = self._inline and not self._phonetic
         elif name == _RPH:
             self._phonetic += 1
 
     def text(self, text: str) -> None:
-        if self._pieces is not None:
+        if self._capturing:
             self._length += len(text)
             if self._length > self._max_chars:
                 self._too_long(self._row, self._column - 1)
             self._pieces.append(text)
+            if len(self._pieces) > 1000:  # an inline string in many runs: keep one piece
+                self._pieces = ["".join(self._pieces)]
 
     def end(self, name: str) -> None:
         if name in (_V, _T):
-            if self._pieces is not None:
-                text = "".join(self._pieces)
-                self._pieces = None
-                if self._inline:  # rich-text runs of one inline string
-                    self._value = (self._value or "") + text
-                    if len(self._value) > self._max_chars:
-                        self._too_long(self._row, self._column - 1)
-                else:
-                    self._value = text
+            self._capturing = False
         elif name == _C:
-            if self._value:
-                if self._column > self._max_columns:
-                    self._too_wide(self._row, self._column)
-                self._cells.append((self._column, self._type, self._style, self._value))
+            if self._pieces:
+                value = "".join(self._pieces)
+                if value:
+                    if self._column > self._max_columns:
+                        self._too_wide(self._row, self._column)
+                    if len(self._cells) == self._max_columns:  # so some column comes twice
+                        raise FileReadError(
+                            f"Row {number(self._row)} of the workbook holds more cells than its "
+                            f"{number(self._max_columns)} columns: it is damaged. Open it in "
+                            f"Excel, save it again, or export the data as CSV.",
+                            row=self._row,
+                        )
+                    self._cells.append((self._column, self._type, self._style, value))
         elif name == _ROW:
             self.done.append((self._row, self._cells))
         elif name == _IS:

@@ -360,3 +360,13 @@ def test_rows_queued_for_the_cleaning_helpers_are_bounded_in_characters(monkeypa
     blocks = list(parallel.cleaned_blocks(None, iter(rows), workers=2, counter=counter))
     assert counter == [40] and len(blocks) == 8  # batches of 5 rows: 2,000,000 characters
     assert peak[0] <= parallel.IN_FLIGHT_CHARS + parallel.BATCH_CHARS
+
+
+def test_a_row_repeating_one_cell_more_often_than_it_may_have_columns_is_refused(tmp_path):
+    again = '<c r="A2" t="inlineStr"><is><t>a@x.com</t></is></c>' * 4
+    path = write_workbook(
+        tmp_path / "again.xlsx",
+        {"xl/worksheets/sheet1.xml": sheet_xml(HEADER + f"<row>{again}</row>")},
+    )
+    message, _ = refused_with_peak(path, Limits(max_columns=3))
+    assert "Row 2 of the workbook holds more cells than its 3 columns: it is damaged" in message
