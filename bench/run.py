@@ -8,7 +8,8 @@ Provisions a fresh ``bench`` workspace, seeds SIZE leads by SQL, generates a
 SIZE-row CSV (half its rows matching seeded leads) in a temporary directory,
 then measures, in this order: stock django-import-export (rolled back),
 dry-run preview, the real import, raw COPY + merge, list pages, add all to a
-list, export, XLSX preview and import, and the per-phase breakdown. Prints a
+list, export, XLSX preview and import, the peak memory of a 1,048,576-row
+workbook's dry run (``bench/workbook.py``), and the per-phase breakdown. Prints a
 table (saying how each figure was measured) and, last, one JSON line.
 Temporary files are removed; the bench workspace is dropped unless --keep.
 """
@@ -75,10 +76,15 @@ def _write_xlsx(path: Path, n: int, *, existing: int) -> None:
 
 
 def main() -> int:
+    from bench.workbook import EXCEL_ROWS, cached_workbook
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=int(os.environ.get("SIZE", 1_000_000)))
     parser.add_argument("--stock-rows", type=int, default=20_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--excel-rows", type=int, default=EXCEL_ROWS, help="Rows of the largest workbook (0: skip)."
+    )
     parser.add_argument("--phase-rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="Keep the bench workspace.")
     args = parser.parse_args()
@@ -162,6 +168,23 @@ def main() -> int:
         notes.append(("XLSX preview", f"{xlsx_preview_s:.1f} s", "import_leads --dry-run"))
         notes.append(("XLSX import", f"{xlsx_import_s:.1f} s", "import_leads --list"))
 
+        excel = None
+        if args.excel_rows:
+            _step(f"XLSX of {args.excel_rows:,} rows, Excel's layout: peak memory of a dry run")
+            excel_path = cached_workbook(args.excel_rows)
+            excel_s, excel_rss, _ = _timed_command(
+                "import_leads", SLUG, str(excel_path), "--dry-run"
+            )
+            excel = {"rows": args.excel_rows, "dry_run_s": round(excel_s, 1)}
+            excel["peak_rss_mb"] = round(excel_rss, 1)
+            notes.append(
+                (
+                    f"XLSX {args.excel_rows:,} rows",
+                    f"{excel_rss:.0f} MB",
+                    f"peak RSS of import_leads --dry-run ({excel_s:.0f} s), os.wait4",
+                )
+            )
+
         phase_rows = min(args.phase_rows, size)
         _step(f"per-phase breakdown on a {phase_rows:,}-row file, in-process")
         phase_path = Path(folder) / "phases.csv"
@@ -185,6 +208,7 @@ def main() -> int:
         list_p95_ms=p95,
         list_add_s=round(list_add_s, 2),
         export_s=round(export_s, 2),
+        largest_xlsx=excel,
         db_settings=db_settings,
         machine_ref=machine,
     )
