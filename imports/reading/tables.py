@@ -24,6 +24,9 @@ SAMPLE_SIZE = 5
 SAMPLE_CELL_CHARS = 1_000
 # Footer candidates held back at most; past this they were not a footer.
 FOOTER_HOLD_ROWS = 50
+# A footer is a line of text: a longer row is data, never held back (50 rows
+# of a million characters each would be held whole).
+FOOTER_MAX_CHARS = 1_000
 
 
 # -- headers -----------------------------------------------------------------
@@ -154,6 +157,8 @@ def _sparse_kind(cells: list[str], after_gap: bool) -> str | None:
     if not values:
         return "blank"
     if any(EMAIL_LIKE.match(value) for value in values):
+        return None
+    if sum(map(len, values)) > FOOTER_MAX_CHARS:
         return None
     if _FOOTER.match(values[0]) or (after_gap and len(values) == 1):
         return "footer"
