@@ -172,7 +172,9 @@ def hostile_files() -> list[Hostile]:
     return [
         Hostile("empty", "leads.csv", b"", refused="empty"),
         # Nothing to import is not an error: the preview and the report say 0 rows.
-        Hostile("header-only", "leads.csv", b"email,name\n", created=0),
+        Hostile(
+            "header-only", "leads.csv", b"email,name\n", refused="no rows of leads below its header"
+        ),
         Hostile(
             "binary-named-csv",
             "leads.csv",
