@@ -210,5 +210,15 @@ def owner_client(client_for) -> Client:
 
 
 @pytest.fixture
+def beta_owner_client(workspace, other_workspace) -> Client:
+    """Signed in to ``beta`` as its Owner; the test's own connection stays in ``alpha``."""
+    client = host_client(other_workspace)
+    with schema_context(other_workspace.schema_name):
+        client.force_login(User.objects.get(email="owner@beta.example"))
+    connection.set_tenant(workspace)
+    return client
+
+
+@pytest.fixture
 def public_client(db) -> Client:
     return Client(HTTP_HOST=settings.BASE_DOMAIN)

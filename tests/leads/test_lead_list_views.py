@@ -54,16 +54,6 @@ def nobody_client(workspace):
     return client
 
 
-@pytest.fixture
-def beta_owner_client(workspace, other_workspace):
-    """Signed in to beta as its Owner; the test's own connection stays in alpha."""
-    client = host_client(other_workspace)
-    with schema_context(other_workspace.schema_name):
-        client.force_login(User.objects.get(email="owner@beta.example"))
-    connection.set_tenant(workspace)
-    return client
-
-
 # --- Who may do what ------------------------------------------------------------
 
 

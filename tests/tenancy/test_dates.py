@@ -15,7 +15,6 @@ from leads.models import Lead
 from penguinleads import dates
 from penguinleads.accounts.models import User
 from penguinleads.tenancy.models import WorkspaceSettings
-from tests.conftest import host_client
 from tests.factories import CustomFieldFactory, LeadFactory
 
 WHEN = datetime(2026, 12, 7, 15, 45, tzinfo=UTC)
@@ -30,15 +29,6 @@ def lead_created_at_when(workspace) -> Lead:
         lead = LeadFactory(email=f"dated@{workspace.slug}.example")
         Lead.objects.filter(pk=lead.pk).update(created_at=WHEN, updated_at=WHEN)
     return lead
-
-
-@pytest.fixture
-def beta_owner_client(workspace, other_workspace):
-    client = host_client(other_workspace)
-    with schema_context(other_workspace.schema_name):
-        client.force_login(User.objects.get(email="owner@beta.example"))
-    connection.set_tenant(workspace)
-    return client
 
 
 def test_pages_write_dates_in_each_workspaces_own_style_and_time_zone(
