@@ -1,0 +1,1 @@
+"""Dynamic segments: saved rules over leads (the rule language is ``segments.rules``)."""
