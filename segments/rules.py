@@ -208,12 +208,8 @@ def _pydantic_errors(exc: ValidationError) -> list[tuple[str, str]]:
             previous = part
         path, key = _path_of(tuple(deduplicated))
         kind = error["type"]
-        if kind == "rule_node" and not loc and isinstance(error.get("input"), dict):
-            message = (
-                'The whole rule is a group: wrap it in one, like {"all": [...]}.'
-                if _node_tag(error["input"]) == "condition"
-                else _NODE_ERROR
-            )
+        if kind == "rule_node" and not loc and _node_tag(error.get("input")) == "condition":
+            message = 'The whole rule is a group: wrap it in one, like {"all": [...]}.'
         elif kind == "rule_node" and isinstance(error.get("input"), dict):
             keys = ", ".join(sorted(map(str, error["input"]))) or "no keys"
             message = f"{_NODE_ERROR} This object has {keys}."
