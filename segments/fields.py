@@ -14,6 +14,7 @@ the standard lead columns, owner, tags, lists, the timestamps, and
 from __future__ import annotations
 
 import datetime as dt
+import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ from penguinleads.accounts.models import User
 
 MAX_VALUES = 1000  # names or texts in one condition's list
 MAX_DAYS = 36500
+MAX_TEXT = 2000  # as long as a custom text value may be
 
 # --- Field kinds: operators, values and one compile function each -------------------
 
@@ -82,6 +84,8 @@ def _no_value(value, spec):
 def _text(value, spec):
     if not isinstance(value, str) or not value.strip():
         raise ValueProblem("The value must be a non-empty text, like “Acme”.")
+    if len(value) > MAX_TEXT:
+        raise ValueProblem(f"The value is {len(value):,} characters long; at most {MAX_TEXT:,}.")
     # Kept as written: a space may matter ("ends_with ' GmbH'").
     return value
 
@@ -95,7 +99,7 @@ def _texts(value, spec):
 
 
 def _number(value, spec):
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueProblem("The value must be a number, like 42 or 2.5.")
     return value
 

@@ -57,8 +57,17 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
-from pydantic import BaseModel, ConfigDict, Discriminator, RootModel, Tag, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    RootModel,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 from pydantic import Field as PydanticField
+from pydantic_core import PydanticCustomError
 
 from segments.fields import (
     NEGATIONS,
@@ -152,9 +161,27 @@ for _model in (AllGroup, AnyGroup, NoneGroup):
 
 
 class Rules(RootModel[Group]):
-    """A whole rule tree: its root is a group."""
+    """A whole rule tree: its root is a group, and it holds at most ``MAX_CONDITIONS``."""
 
     model_config = ConfigDict(frozen=True)
+
+    @model_validator(mode="after")
+    def _few_enough_conditions(self) -> Rules:
+        count, pending = 0, [self.root]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, Condition):
+                count += 1
+            else:
+                pending.extend(group_parts(node)[1])
+        if count > MAX_CONDITIONS:
+            raise PydanticCustomError(
+                "too_many_conditions",
+                "This rule has {count} conditions; at most {most} are allowed. "
+                "Remove some, or gather values into one condition (in, any_of).",
+                {"count": count, "most": MAX_CONDITIONS},
+            )
+        return self
 
 
 def group_parts(group) -> tuple[str, list]:
@@ -225,6 +252,14 @@ def _pydantic_errors(exc: ValidationError) -> list[tuple[str, str]]:
         elif kind == "string_type" and key:
             example = {"field": "company", "op": "eq"}.get(key, "Acme")
             message = f"The {key} must be a text, like “{example}”."
+        elif kind == "recursion_depth_exceeded":
+            path, message = (
+                "",
+                (
+                    "Groups nest too deeply (more than about 250 levels): flatten the rule; "
+                    "a group directly inside a group with the same key can be merged into it."
+                ),
+            )
         elif kind == "list_type":
             message = 'A group holds a list of groups and conditions, like {"all": [...]}.'
         else:
@@ -259,12 +294,9 @@ def parse_rules(data: Any, *, registry: dict[str, FieldSpec] | None = None) -> R
         raise RulesError(_pydantic_errors(exc)) from None
     registry = field_registry() if registry is None else registry
     errors: list[tuple[str, str]] = []
-    conditions = 0
 
     def clean(node, path: str):
-        nonlocal conditions
         if isinstance(node, Condition):
-            conditions += 1
             spec = registry.get(node.field)
             if spec is None:
                 errors.append((path, _unknown_field(node.field, registry)))
@@ -292,14 +324,6 @@ def parse_rules(data: Any, *, registry: dict[str, FieldSpec] | None = None) -> R
         return type(node)(**{key: cleaned})
 
     root = clean(rules.root, "")
-    if conditions > MAX_CONDITIONS:
-        errors.append(
-            (
-                group_parts(rules.root)[0],
-                f"This rule has {conditions} conditions; at most {MAX_CONDITIONS} are allowed. "
-                "Remove some, or gather values into one condition (in, any_of).",
-            )
-        )
     if errors:
         raise RulesError(errors)
     return Rules(root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from leads.models import CustomField, Lead
-from segments.rules import MAX_CONDITIONS, RulesError, parse_rules, rules_q
+from segments.rules import MAX_CONDITIONS, Rules, RulesError, parse_rules, rules_q
 from tests.factories import CustomFieldFactory, LeadFactory, LeadListFactory, TagFactory
 
 
@@ -44,9 +44,14 @@ def defined(workspace):
         (company("eq", 5), "company eq: The value must be a non-empty text"),
         (company("eq", "  "), "company eq: The value must be a non-empty text"),
         (company("in", []), "company in: The value must be a list of 1 to 1000 texts"),
+        (company("contains", "x" * 2001), "company contains: The value is 2,001 characters long"),
         (company("is_empty", "x"), "company is_empty: This operator takes no value"),
         (
             {"field": "custom.seats", "op": "gt", "value": "10"},
+            "custom.seats gt: The value must be a number",
+        ),
+        (
+            {"field": "custom.seats", "op": "gt", "value": float("nan")},
             "custom.seats gt: The value must be a number",
         ),
         (
@@ -152,7 +157,7 @@ def test_up_to_500_conditions_are_accepted_and_501_refused(workspace):
     assert len(rules.root.any) == MAX_CONDITIONS
     nested = {"all": [{"any": [company()] * 250}, {"none": [{"all": [company()] * 251}]}]}
     [(path, message)] = refusal(nested)
-    assert path == "all"
+    assert path == "rules"
     assert message.startswith("This rule has 501 conditions; at most 500 are allowed.")
 
 
@@ -165,6 +170,28 @@ def test_groups_nest_to_any_depth(workspace):
     # 20 "none" levels: an even number of negations.
     q = rules_q(parse_rules(rule), time_zone="UTC")
     assert list(Lead.objects.filter(q).values_list("email", flat=True)) == ["deep@example.com"]
+
+
+def test_nesting_deeper_than_the_model_allows_is_refused_with_a_message(workspace):
+    rule = company()
+    for _ in range(300):
+        rule = {"all": [rule]}
+    [(path, message)] = refusal(rule)
+    assert path == "rules"
+    assert message.startswith("Groups nest too deeply (more than about 250 levels)")
+
+
+def test_a_parsed_rule_dumps_to_the_json_it_reads(defined):
+    rule = {
+        "none": [
+            {"field": "company", "op": "contains", "value": "Acme"},
+            {"any": [{"field": "custom.seats", "op": "between", "value": [1, 2.5]}]},
+            {"field": "tags", "op": "is_empty", "value": None},
+        ]
+    }
+    rules = parse_rules(rule)
+    assert rules.model_dump() == rule
+    assert Rules.model_validate_json(rules.model_dump_json()) == rules
 
 
 def test_values_come_back_in_stored_form(defined, users):
