@@ -163,13 +163,9 @@ def _choices(value, spec):
     return [_choice(v, spec) for v in value]
 
 
-def _folded(spec) -> Fold:
-    return Fold(spec.expression())
-
-
-def compile_text(spec, op, value, ctx) -> Q:
+def compile_text(spec: FieldSpec, op: str, value, ctx) -> Q:
     """Folded comparisons; ``''`` is empty. Never NULL: the expression is never NULL."""
-    column = _folded(spec)
+    column = Fold(spec.expression())
     if op == "is_empty":
         return Q(Exact(spec.expression(), Value("")))
     if op == "in":
@@ -183,13 +179,14 @@ def _present_and(expression, condition) -> Q:
     return Q(IsNull(expression, False)) & Q(condition)
 
 
-def compile_number(spec, op, value, ctx) -> Q:
+def compile_number(spec: FieldSpec, op: str, value, ctx) -> Q:
     number = spec.expression()
     if op == "is_empty":
         return Q(IsNull(number, True))
     if op == "between":
-        return _present_and(number, GreaterThanOrEqual(number, Value(float(value[0])))) & Q(
-            LessThanOrEqual(number, Value(float(value[1])))
+        low, high = (Value(float(v)) for v in value)
+        return _present_and(number, GreaterThanOrEqual(number, low)) & Q(
+            LessThanOrEqual(number, high)
         )
     lookup = {
         "eq": Exact,
@@ -201,7 +198,7 @@ def compile_number(spec, op, value, ctx) -> Q:
     return _present_and(number, lookup[op](number, Value(float(value))))
 
 
-def compile_date(spec, op, value, ctx) -> Q:
+def compile_date(spec: FieldSpec, op: str, value, ctx) -> Q:
     """Days as half-open ranges ``[start of first day, start of the day after the last)``.
 
     The bounds are computed here, in the workspace's zone, so a timestamp
@@ -229,13 +226,13 @@ def compile_date(spec, op, value, ctx) -> Q:
     return q
 
 
-def compile_boolean(spec, op, value, ctx) -> Q:
+def compile_boolean(spec: FieldSpec, op: str, value, ctx) -> Q:
     if op == "is_empty":
         return spec.empty()
     return spec.has_any([op == "is_true"])
 
 
-def compile_set(spec, op, value, ctx) -> Q:
+def compile_set(spec: FieldSpec, op: str, value, ctx) -> Q:
     """``any_of`` is one membership test; ``all_of`` one per name."""
     if op == "is_empty":
         return spec.empty()
@@ -244,7 +241,7 @@ def compile_set(spec, op, value, ctx) -> Q:
     return spec.has_any(value)
 
 
-def compile_choice(spec, op, value, ctx) -> Q:
+def compile_choice(spec: FieldSpec, op: str, value, ctx) -> Q:
     if op == "is_empty":
         return spec.empty()
     return spec.has_any([value] if op == "eq" else value)
@@ -375,8 +372,9 @@ def _choice_column(name: str, choices) -> FieldSpec:
 
 
 def _clean_owner(email: str) -> str:
-    stored = User.objects.filter(email__iexact=email.strip()).values_list("email", flat=True)
-    for found in stored:
+    emails = User.objects.filter(email__iexact=email.strip()).values_list("email", flat=True)
+    found = emails.first()
+    if found is not None:
         return found
     raise ValueProblem(
         f"Nobody on the team has the email “{email}”: use a team member's email, "
@@ -484,6 +482,7 @@ def _custom_field_spec(custom: CustomField) -> FieldSpec:
             ),
         )
     if kind == types.DATE:
+        # leads.cleaning stores ISO dates; the pattern keeps any other text out of the cast.
         text = KeyTextTransform(key, "custom_fields")
         return FieldSpec(
             name,

@@ -2,7 +2,8 @@
 
 A rule is a group: an object with exactly one key, ``all``, ``any`` or
 ``none``, holding a non-empty list of groups and conditions, nested to any
-depth, with at most :data:`MAX_CONDITIONS` conditions in all. A condition is
+depth (up to Pydantic's validation limit, about 250 levels), with at most
+:data:`MAX_CONDITIONS` conditions in all. A condition is
 ``{"field": F, "op": O, "value": V}`` (``value`` may be left out when the
 operator takes none)::
 
@@ -45,7 +46,9 @@ Names: a list must exist (a rule naming a list that does not is refused, so
 a typo is caught when it is written); a tag need not, because imports and
 bulk actions create tags as they go, and a rule may well be written before
 its first lead is tagged (it matches nobody until then). Tag and list names
-compare case-insensitively, as their uniqueness does.
+compare case-insensitively, as their uniqueness does; a list is matched by
+the name :func:`parse_rules` found, so a rule naming a list renamed since
+matches none of its members. Text values are kept as written: a space counts.
 """
 
 from __future__ import annotations
