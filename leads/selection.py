@@ -26,6 +26,17 @@ from leads.selectors import lead_filter
 MAX_EXPLICIT_IDS = 10_000
 
 
+def _posted_ids(data: QueryDict, name: str) -> tuple[int, ...]:
+    """The ids posted under ``name``, as one comma-separated value or several values.
+
+    Pages post ids comma-separated in one field: 10,000 ids as fields of their
+    own would pass Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000) and answer 400.
+    """
+    return tuple(
+        dict.fromkeys(int(i) for value in data.getlist(name) for i in value.split(",") if i.strip())
+    )
+
+
 @dataclass(frozen=True)
 class LeadSelection:
     ids: tuple[int, ...] = ()
@@ -40,9 +51,9 @@ class LeadSelection:
             if data.get("select_all") == "1":
                 return cls(
                     query=data.get("query", ""),
-                    excluded_ids=tuple(int(i) for i in data.getlist("excluded") if i),
+                    excluded_ids=_posted_ids(data, "excluded"),
                 )
-            ids = tuple(dict.fromkeys(int(i) for i in data.getlist("ids") if i))
+            ids = _posted_ids(data, "ids")
         except ValueError:
             raise ValidationError("The selection holds an invalid lead id.") from None
         if not ids:

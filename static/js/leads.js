@@ -173,9 +173,10 @@
     if (state.mode === "all") {
       hidden(form, "select_all", "1");
       hidden(form, "query", state.query || "");
-      state.excluded.forEach(function (id) { hidden(form, "excluded", id); });
+      // Ids go comma-separated in one field: a field each would pass the server's field limit.
+      hidden(form, "excluded", Array.from(state.excluded).join(","));
     } else {
-      state.ids.forEach(function (id) { hidden(form, "ids", id); });
+      hidden(form, "ids", Array.from(state.ids).join(","));
     }
     hidden(form, "return_to", currentAddress());
   });
