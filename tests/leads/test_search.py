@@ -8,7 +8,6 @@ both sides; the generated check below compares it with a plain-Python fold
 from __future__ import annotations
 
 import random
-import unicodedata
 
 import pytest
 from django.db import connection
@@ -19,6 +18,7 @@ from leads.models import Lead
 from leads.search import Fold
 from leads.selectors import lead_list
 from tests.factories import LeadFactory
+from tests.segments.generated import fold, vary, word
 
 
 def emails(q: str) -> list[str]:
@@ -101,61 +101,30 @@ def test_the_admin_search_folds_accents_and_finds_email_prefixes(accented, owner
 
 # --- Generated names against a plain-Python fold ---------------------------------
 
+
 # Letters whose accent NFD splits off and unaccent's rules remove alike.
-ACCENTED = "áéíóúàèìòùâêîôûäëïöüñçåýÿÁÉÍÓÚÀÈÌÒÙÂÊÎÔÛÄËÏÖÜÑÇÅÝ"
-PLAIN = "abcdefghijklmnoprstuvz"
-
-
-def python_fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def _word(rng: random.Random) -> str:
-    letters = [
-        rng.choice(ACCENTED if rng.random() < 0.3 else PLAIN) for _ in range(rng.randint(3, 8))
-    ]
-    return "".join(letters).capitalize()
-
-
-def _accent(rng: random.Random, text: str) -> str:
-    """``text`` with some letters swapped for an accented or upper-case form."""
-    variants = {}
-    for c in ACCENTED:
-        variants.setdefault(python_fold(c), []).append(c)
-    out = []
-    for c in text:
-        if c in variants and rng.random() < 0.4:
-            c = rng.choice(variants[c])
-        elif rng.random() < 0.2:
-            c = c.upper()
-        out.append(c)
-    return "".join(out)
-
-
 def test_search_agrees_with_a_python_fold_on_generated_accented_names(workspace):
     rng = random.Random(16)
     leads = []
     for n in range(40):
-        first, last, company = _word(rng), _word(rng), f"{_word(rng)} {_word(rng)}"
-        email = f"{python_fold(first)}.{n}@example.com"
+        first, last, company = word(rng), word(rng), f"{word(rng)} {word(rng)}"
+        email = f"{fold(first)}.{n}@example.com"
         leads.append(LeadFactory(email=email, first_name=first, last_name=last, company=company))
     haystacks = {
-        lead.email: python_fold(f"{lead.first_name} {lead.last_name} {lead.company}")
-        for lead in leads
+        lead.email: fold(f"{lead.first_name} {lead.last_name} {lead.company}") for lead in leads
     }
     checked = 0
     for lead in rng.sample(leads, 20):
         source = rng.choice([lead.first_name, lead.last_name, lead.company])
         start = rng.randrange(0, max(len(source) - 3, 1))
-        piece = python_fold(source)[start : start + rng.randint(3, 5)].strip()
+        piece = fold(source)[start : start + rng.randint(3, 5)].strip()
         if " " in piece or len(piece) < 3:
             continue
-        term = _accent(rng, piece)
+        term = vary(rng, piece)
         expected = sorted(
             email
             for email, haystack in haystacks.items()
-            if python_fold(term) in haystack or email.startswith(python_fold(term))
+            if fold(term) in haystack or email.startswith(fold(term))
         )
         assert emails(term) == expected, term
         assert lead.email in expected
